@@ -1,0 +1,36 @@
+import type { Adapter, AdapterOptions } from './adapter.js';
+
+/**
+ * Store adapters by name. Factories import their drivers lazily, so an installation that never
+ * uses PostgreSQL never loads `pg`.
+ */
+export type AdapterFactory = (options: AdapterOptions) => Promise<Adapter>;
+
+const factories = new Map<string, AdapterFactory>();
+
+/** Registers a factory; registering a name twice is a programming error. */
+export function registerAdapter(name: string, factory: AdapterFactory): void {
+  if (factories.has(name)) {
+    throw new Error(`store adapter "${name}" is registered twice`);
+  }
+  factories.set(name, factory);
+}
+
+/** The names of the registered adapters. */
+export function adapterNames(): string[] {
+  return [...factories.keys()];
+}
+
+/** Makes an adapter by name; null when no adapter has that name. */
+export async function createAdapter(name: string, options: AdapterOptions): Promise<Adapter | null> {
+  const factory = factories.get(name);
+  return factory ? factory(options) : null;
+}
+
+// One knex-based adapter serves the three SQL databases.
+for (const name of ['sqlite', 'mysql', 'postgres'] as const) {
+  registerAdapter(name, async (options) => {
+    const { SqlAdapter } = await import('./sql/sql-adapter.js');
+    return new SqlAdapter(name, options);
+  });
+}

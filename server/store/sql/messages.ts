@@ -1,0 +1,170 @@
+import type { Uid } from '../../../src/model/uid.js';
+import { idsToRanges, rangeEnd } from '../ranges.js';
+import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../types.js';
+import { idFromDb, messageFromRow } from './codec.js';
+import { inTx, MAX_MESSAGE_RESULTS, rawRows, sqlId, type Ctx } from './context.js';
+import { decodeInt, encodeJson, encodeTime } from './dialect.js';
+
+/** Messages and the delete log (`dellog`). */
+
+const MAX_SEQ = 2 ** 31 - 1;
+
+function messageRow(ctx: Ctx, m: Message): Record<string, unknown> {
+  return {
+    createdat: encodeTime(m.createdAt),
+    updatedat: encodeTime(m.updatedAt),
+    seqid: m.seqId,
+    topic: m.topic,
+    from: sqlId(ctx, m.from),
+    head: encodeJson(m.head),
+    content: encodeJson(m.content),
+  };
+}
+
+async function insertMessage(ctx: Ctx, m: Message): Promise<void> {
+  if (ctx.d.name === 'postgres') {
+    const [row] = (await ctx.db('messages').insert(messageRow(ctx, m)).returning('id')) as { id: unknown }[];
+    m.id = decodeInt(row?.id);
+  } else {
+    const [id] = (await ctx.db('messages').insert(messageRow(ctx, m))) as unknown[];
+    m.id = decodeInt(id);
+  }
+}
+
+export async function messageSave(ctx: Ctx, msg: Message): Promise<void> {
+  await insertMessage(ctx, msg);
+}
+
+export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[]): Promise<void> {
+  if (msgs.length === 0) {
+    return;
+  }
+  await inTx(ctx, async (tx) => {
+    for (const m of msgs) {
+      await insertMessage(tx, m);
+    }
+    const last = msgs.reduce((a, b) => (b.seqId > a.seqId ? b : a));
+    await tx.db('topics').where('name', topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
+  });
+}
+
+/** SQL condition on `column` for the given ranges, with its bindings. */
+function rangesSql(column: string, ranges: Range[]): [string, number[]] {
+  const only = ranges[0];
+  if (ranges.length === 1 && only && only.hi !== 0) {
+    return [`${column} BETWEEN ? AND ?`, [only.low, only.hi - 1]];
+  }
+  const ids: number[] = [];
+  for (const r of ranges) {
+    for (let i = r.low; i < rangeEnd(r); i++) {
+      ids.push(i);
+    }
+  }
+  return [`${column} IN (${ids.map(() => '?').join(',')})`, ids];
+}
+
+export async function messageGetAll(ctx: Ctx, topic: string, forUser: Uid, opts?: QueryOpt): Promise<Message[]> {
+  let limit = MAX_MESSAGE_RESULTS;
+  const args: (string | number)[] = [sqlId(ctx, forUser), topic];
+  let seqSql: string;
+  if (opts?.ranges && opts.ranges.length > 0) {
+    const [sql, ids] = rangesSql('m.seqid', opts.ranges);
+    seqSql = sql;
+    args.push(...ids);
+  } else {
+    seqSql = 'm.seqid BETWEEN ? AND ?';
+    args.push(opts?.since && opts.since > 0 ? opts.since : 0, opts?.before && opts.before > 1 ? opts.before - 1 : MAX_SEQ);
+  }
+  if (opts?.limit && opts.limit > 0 && opts.limit < limit) {
+    limit = opts.limit;
+  }
+  args.push(limit);
+  const from = ctx.d.quote('from');
+  const rows = await rawRows(
+    ctx,
+    `SELECT m.id,m.createdat,m.updatedat,m.deletedat,m.delid,m.seqid,m.topic,m.${from} AS ${from},m.head,m.content
+      FROM messages AS m LEFT JOIN dellog AS d
+        ON d.topic=m.topic AND m.seqid BETWEEN d.low AND d.hi-1 AND d.deletedfor=?
+      WHERE m.delid=0 AND m.topic=? AND ${seqSql} AND d.deletedfor IS NULL
+      ORDER BY m.seqid DESC LIMIT ?`,
+    args,
+  );
+  return rows.map((r) => messageFromRow(ctx, r));
+}
+
+/** Deletes every message of a topic and its delete log (file links go by cascade). */
+export async function deleteAllMessages(ctx: Ctx, topic: string): Promise<void> {
+  await ctx.db('dellog').where('topic', topic).del();
+  await ctx.db('messages').where('topic', topic).del();
+}
+
+async function hardDelete(tx: Ctx, topic: string, toDel: DelMessage): Promise<Range[]> {
+  const q = tx.db('messages').select('id', 'seqid').where('topic', topic).whereNull('deletedat');
+  if (toDel.ranges.length > 0) {
+    const [sql, ids] = rangesSql('seqid', toDel.ranges);
+    q.whereRaw(sql, ids);
+  }
+  if (toDel.newerThan) {
+    q.where('createdat', '>', encodeTime(toDel.newerThan));
+  }
+  const found = ((await q) as { id: unknown; seqid: unknown }[]).map((r) => ({ id: decodeInt(r.id), seq: decodeInt(r.seqid) }));
+  if (found.length === 0) {
+    return [];
+  }
+  const seqs = found.map((f) => f.seq).sort((a, b) => a - b);
+  const rowIds = found.map((f) => f.id);
+  await tx.db('filemsglinks').whereIn('msgid', rowIds).del();
+  await tx.db('messages').whereIn('id', rowIds).update({
+    deletedat: encodeTime(new Date()),
+    delid: toDel.delId,
+    from: 0,
+    head: null,
+    content: null,
+  });
+  return idsToRanges(seqs);
+}
+
+export async function messageDeleteList(ctx: Ctx, topic: string, toDel: DelMessage | null): Promise<void> {
+  await inTx(ctx, async (tx) => {
+    if (toDel === null) {
+      await deleteAllMessages(tx, topic);
+      return;
+    }
+    const ranges = toDel.deletedFor === 0n ? await hardDelete(tx, topic, toDel) : toDel.ranges;
+    if (ranges.length === 0) {
+      return;
+    }
+    const forUser = sqlId(tx, toDel.deletedFor);
+    await tx.db('dellog').insert(
+      ranges.map((r) => ({ topic, deletedfor: forUser, delid: toDel.delId, low: r.low, hi: rangeEnd(r) })),
+    );
+  });
+}
+
+export async function messageGetDeleted(ctx: Ctx, topic: string, forUser: Uid, opts?: QueryOpt): Promise<DelRecord[]> {
+  let limit = ctx.maxResults;
+  if (opts?.limit && opts.limit > 0 && opts.limit < limit) {
+    limit = opts.limit;
+  }
+  const rows = (await ctx
+    .db('dellog')
+    .select('topic', 'deletedfor', 'delid', 'low', 'hi')
+    .where('topic', topic)
+    .whereBetween('delid', [opts?.since && opts.since > 0 ? opts.since : 0, opts?.before && opts.before > 1 ? opts.before - 1 : MAX_SEQ])
+    .where((w) => w.where('deletedfor', 0).orWhere('deletedfor', sqlId(ctx, forUser)))
+    .orderBy(['delid', 'id'])
+    .limit(limit)) as Record<string, unknown>[];
+  const out: DelRecord[] = [];
+  for (const r of rows) {
+    const delId = decodeInt(r.delid);
+    let rec = out[out.length - 1];
+    if (!rec || rec.delId !== delId) {
+      rec = { topic: String(r.topic).trim(), deletedFor: idFromDb(ctx, r.deletedfor), delId, ranges: [] };
+      out.push(rec);
+    }
+    const low = decodeInt(r.low);
+    const hi = decodeInt(r.hi);
+    rec.ranges.push({ low, hi: hi <= low + 1 ? 0 : hi });
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+import { arr, bool, int, obj, oneOf, optStr, raw, record, str, type Infer } from './schema-kit.js';
+
+/**
+ * The configuration schema: the keys of the reference server's `tinode.conf`, with its shipped
+ * values as defaults, so that a server started without a config file behaves like a freshly
+ * installed reference server (including the public demo API key being valid).
+ */
+
+function base64Bytes(len: number) {
+  return (v: string): string | null => {
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+      return 'the value is not base64';
+    }
+    const n = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length;
+    return n === len ? null : `the value decodes to ${n} bytes`;
+  };
+}
+
+function base64AtLeast(len: number) {
+  return (v: string): string | null => {
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+      return 'the value is not base64';
+    }
+    const n = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length;
+    return n >= len ? null : `the value decodes to only ${n} bytes`;
+  };
+}
+
+const listenAddress = (v: string): string | null =>
+  v === '' || v.startsWith('unix:') || /^[^\s]*:[0-9a-z]+$/i.test(v) ? null : 'the value is not an address';
+
+/** Default public demo salt: makes the demo key `AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K` valid. */
+export const DEMO_API_KEY_SALT = 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=';
+/** The public demo API key that the default salt validates. */
+export const DEMO_API_KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
+/** Default XTEA key for object ids; production servers should set their own. */
+export const DEFAULT_UID_KEY = 'la6YsO+bNX/+XIkOqc5Svw==';
+/** Default token signing key; production servers must set their own. */
+export const DEFAULT_TOKEN_KEY = 'wfaY2RgF2S1OQI/ZlK+LSrp1KB2jwAdGAIHQ7JZn+Kc=';
+
+const validatorSection = (required: string[], config: Record<string, unknown>) =>
+  obj({
+    add_to_tags: bool(true),
+    required: arr(oneOf('auth', ['anon', 'auth', 'root'] as const), required as ('anon' | 'auth' | 'root')[]),
+    config: raw(config),
+  });
+
+export const configSchema = obj({
+  listen: str(':6060', listenAddress, 'an address such as ":6060", "127.0.0.1:6060" or "unix:/path.sock"'),
+  api_path: str('/'),
+  cache_control: int(39600, 0),
+  ws_compression_disabled: bool(false),
+  static_mount: str('/'),
+  static_data: optStr(),
+  grpc_listen: str(':16060', listenAddress, 'an address such as ":16060", or "" to disable gRPC'),
+  grpc_keepalive_enabled: bool(true),
+  api_key_salt: str(DEMO_API_KEY_SALT, base64Bytes(32), '32 random bytes in base64 (see `tinode keygen`)'),
+  max_message_size: int(131072, 1),
+  max_subscriber_count: int(128, 2),
+  max_tag_count: int(16, 1),
+  permanent_accounts: bool(false),
+  expvar: str('/debug/vars'),
+  server_status: str(''),
+  use_x_forwarded_for: bool(true),
+  x_frame_options: oneOf('SAMEORIGIN', ['SAMEORIGIN', 'DENY', '-'] as const),
+  default_country_code: str('US', (v) => (v === '' || /^[A-Za-z]{2}$/.test(v) ? null : 'not a country code'), 'a 2-letter country code such as "US"'),
+  p2p_delete_enabled: bool(true),
+  msg_delete_age: int(600, 0),
+  alias_tag: str('alias'),
+  masked_tags: arr(str('')),
+  media: obj({
+    use_handler: str('fs'),
+    max_size: int(8388608, 1),
+    gc_period: int(60, 0),
+    gc_block_size: int(100, 0),
+    handlers: record(raw({}), {
+      fs: { upload_dir: 'uploads', cache_control: 'max-age=86400' },
+    }),
+  }),
+  tls: obj({
+    enabled: bool(false),
+    http_redirect: str(''),
+    strict_max_age: int(604800),
+    autocert: raw(null),
+    cert_file: str(''),
+    key_file: str(''),
+  }),
+  auth_config: obj({
+    logical_names: arr(str('', (v) => (/^[^:]+:[^:]*$/.test(v) ? null : 'not a "logical:real" pair'), 'a "logical:real" pair such as "my-auth:basic"')),
+    basic: obj({
+      add_to_tags: bool(true),
+      min_login_length: int(4, 1, 32),
+      min_password_length: int(6, 1),
+    }),
+    token: obj({
+      expire_in: int(1209600, 1),
+      serial_num: int(1, 0, 0xffff),
+      key: str(DEFAULT_TOKEN_KEY, base64AtLeast(32), 'a secret of 32 random bytes in base64'),
+    }),
+    code: obj({
+      expire_in: int(900, 1),
+      max_retries: int(3, 1),
+      code_length: int(6, 4, 12),
+    }),
+    rest: raw(null),
+    anonymous: raw(null),
+  }),
+  store_config: obj({
+    uid_key: str(DEFAULT_UID_KEY, base64Bytes(16), '16 random bytes in base64'),
+    max_results: int(1024, 1),
+    use_adapter: str('sqlite'),
+    adapters: record(raw({}), {
+      sqlite: { path: './data/tinode.db' },
+    }),
+  }),
+  acc_validation: obj({
+    email: validatorSection(['auth'], {
+      host_url: 'http://localhost:6060/',
+      smtp_server: '',
+      smtp_port: '25',
+      sender: '"Tinode" <noreply@example.com>',
+      languages: ['en'],
+      max_retries: 3,
+      domains: [],
+      debug_response: '123456',
+    }),
+    tel: validatorSection([], {
+      host_url: 'http://localhost:6060/',
+      languages: ['en'],
+      sender: 'Tinode',
+      max_retries: 3,
+      debug_response: '123456',
+    }),
+  }),
+  acc_gc_config: obj({
+    enabled: bool(true),
+    gc_period: int(3600, 1),
+    gc_block_size: int(10, 1),
+    gc_min_account_age: int(30, 1),
+  }),
+  push: arr(obj({ name: str(''), config: raw({}) })),
+  webrtc: raw({ enabled: false }),
+  cluster_config: raw(null),
+  plugins: arr(raw({})),
+});
+
+/** The validated, frozen configuration passed down to every part. */
+export type TinodeConfig = Infer<typeof configSchema>;

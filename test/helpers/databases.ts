@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+
+/**
+ * The databases tests run against. SQLite always; MariaDB/MySQL and PostgreSQL on the local
+ * servers (127.0.0.1:3306 as root, 127.0.0.1:5432 as postgres). Where a server is down, the
+ * tests for it are skipped with a message, except in CI (env `CI` set), where that is a failure.
+ * `TINODE_TEST_DBS=sqlite,mysql` narrows the list.
+ */
+export type TestDbKind = 'sqlite' | 'mysql' | 'postgres';
+
+export interface TestDb {
+  kind: TestDbKind;
+  /** The `--db` URL of a fresh, unique database (not created yet). */
+  url: string;
+  /** Removes the database (and for SQLite its folder). */
+  drop(): Promise<void>;
+}
+
+const HOSTS: Record<Exclude<TestDbKind, 'sqlite'>, { host: string; port: number }> = {
+  mysql: { host: '127.0.0.1', port: 3306 },
+  postgres: { host: '127.0.0.1', port: 5432 },
+};
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Which kinds to test, and for the ones left out, why. */
+export async function testDbKinds(): Promise<{ kinds: TestDbKind[]; skipped: string[] }> {
+  const wanted = (process.env.TINODE_TEST_DBS ?? 'sqlite,mysql,postgres')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is TestDbKind => s === 'sqlite' || s === 'mysql' || s === 'postgres');
+  const kinds: TestDbKind[] = [];
+  const skipped: string[] = [];
+  for (const kind of wanted) {
+    if (kind === 'sqlite') {
+      kinds.push(kind);
+      continue;
+    }
+    const { host, port } = HOSTS[kind];
+    if (await reachable(host, port)) {
+      kinds.push(kind);
+    } else if (process.env.CI) {
+      throw new Error(`${kind} is not reachable at ${host}:${port}, and CI must test it: start it (see .ci/run)`);
+    } else {
+      skipped.push(`${kind}: no server at ${host}:${port}`);
+    }
+  }
+  return { kinds, skipped };
+}
+
+/** A fresh database of the given kind with a unique name. */
+export function newTestDb(kind: TestDbKind): TestDb {
+  const name = `tinode_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  switch (kind) {
+    case 'sqlite': {
+      const dir = mkdtempSync(join(tmpdir(), 'tinode-test-'));
+      return {
+        kind,
+        url: `sqlite:${join(dir, 'tinode.db')}`,
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    }
+    case 'mysql':
+      return {
+        kind,
+        url: `mysql://root@127.0.0.1:3306/${name}`,
+        drop: () => dropServerDb(kind, name),
+      };
+    case 'postgres':
+      return {
+        kind,
+        url: `postgres://postgres@127.0.0.1:5432/${name}`,
+        drop: () => dropServerDb(kind, name),
+      };
+  }
+}
+
+async function dropServerDb(kind: 'mysql' | 'postgres', name: string): Promise<void> {
+  const k =
+    kind === 'mysql'
+      ? knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: 3306, user: 'root' }, pool: { min: 0, max: 1 } })
+      : knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' }, pool: { min: 0, max: 1 } });
+  try {
+    if (kind === 'mysql') {
+      await k.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+    } else {
+      await k.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  } finally {
+    await k.destroy();
+  }
+}
