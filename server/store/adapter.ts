@@ -48,8 +48,8 @@ export interface Adapter {
    * With `reset`, drops an existing database first; without it, fails if tables exist.
    */
   createDb(reset: boolean): Promise<void>;
-  /** Brings an older schema up to {@link version}, keeping the data. */
-  upgradeDb(): Promise<void>;
+  /** Brings an older schema up to {@link version}, keeping the data; `log` hears each step. */
+  upgradeDb(log?: (msg: string) => void): Promise<void>;
   /** Whether the database holds any user (init-db refuses to load data over them). */
   hasUsers(): Promise<boolean>;
 

@@ -109,3 +109,11 @@ async function dropServerDb(kind: 'mysql' | 'postgres', name: string): Promise<v
     await k.destroy();
   }
 }
+
+/** Opens the store of a `--db` URL (the database must exist for most uses). */
+export async function openStore(url: string): Promise<import('../../server/store/store.js').Store> {
+  const { loadConfig } = await import('../../src/config/load.js');
+  const { Store } = await import('../../server/store/store.js');
+  const { config } = loadConfig(undefined, { db: url });
+  return Store.open(config.store_config);
+}

@@ -161,11 +161,20 @@ interface UpgradeStep {
   run(ctx: Ctx, s: ConnectionSettings): Promise<void>;
 }
 
+/**
+ * Adds columns; on MySQL each goes to its place in the table (after the column that precedes it
+ * in the spec), as the reference's upgrades do, so an upgraded table matches a new one.
+ */
 async function addColumns(ctx: Ctx, s: ConnectionSettings, table: string, names: string[]): Promise<void> {
   const k = ctx.db as Knex;
+  const cols = spec(table).columns;
   await k.schema.alterTable(table, (t) => {
     for (const n of names) {
-      addColumn(k, t as Knex.CreateTableBuilder, s.dialect, column(table, n));
+      const b = addColumn(k, t as Knex.CreateTableBuilder, s.dialect, column(table, n));
+      const at = cols.findIndex((c) => c.name === n);
+      if (s.dialect === 'mysql' && at > 0) {
+        b.after(cols[at - 1]!.name);
+      }
     }
   });
 }

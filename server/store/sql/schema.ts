@@ -323,7 +323,7 @@ function idColumnType(dialect: DialectName): string {
 }
 
 /** Adds one column to a table being created or altered. */
-export function addColumn(knex: Knex, t: Knex.CreateTableBuilder, dialect: DialectName, c: ColumnSpec): void {
+export function addColumn(knex: Knex, t: Knex.CreateTableBuilder, dialect: DialectName, c: ColumnSpec): Knex.ColumnBuilder {
   const b = t.specificType(c.name, c.type[dialect]);
   if (c.notNull) {
     b.notNullable();
@@ -331,6 +331,7 @@ export function addColumn(knex: Knex, t: Knex.CreateTableBuilder, dialect: Diale
   if (c.default) {
     b.defaultTo(knex.raw(c.default[dialect]));
   }
+  return b;
 }
 
 /** Adds one index to a table being created or altered. */

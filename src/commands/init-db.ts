@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { bundledSamplePath } from '../paths.js';
+import { createOutput, type Output } from '../term/output.js';
+import { createProgress } from '../term/progress.js';
+import { isStoreError } from '../../server/store/errors.js';
+import { readDataFile } from '../../server/store/init/data-file.js';
+import { loadData, type LoadSummary } from '../../server/store/init/loader.js';
+import { addRoot, makeRoot } from '../../server/store/init/root.js';
+import { SCHEMA_VERSION } from '../../server/store/sql/schema.js';
+import { Store } from '../../server/store/store.js';
+import { CommandFailure, EXIT_USAGE } from './exit.js';
+
+interface InitDbOptions {
+  config?: string;
+  db?: string;
+  reset?: boolean;
+  upgrade?: boolean;
+  init: boolean;
+  data?: string;
+  addRoot?: string;
+  makeRoot?: string;
+}
+
+/** Resolves `--data`: a path, or `sample` / `sample.json` for the bundled sample when no such file exists. */
+export function resolveDataPath(arg: string): string {
+  if (existsSync(arg)) {
+    return arg;
+  }
+  if (arg === 'sample' || arg === 'sample.json') {
+    return bundledSamplePath();
+  }
+  throw new CommandFailure(`--data: no file "${arg}" (use a data file in the format of tinode-db's data.json, or "sample" for the bundled sample)`, EXIT_USAGE);
+}
+
+/** What state the database is in, and what was done to it. */
+type DbState = 'created' | 'reset' | 'upgraded' | 'ready';
+
+async function prepareDatabase(store: Store, opts: InitDbOptions, out: Output): Promise<DbState> {
+  let version: number | null = null;
+  try {
+    version = await store.adapter.getDbVersion();
+  } catch (err) {
+    if (!isStoreError(err, 'db-not-initialized')) {
+      throw err;
+    }
+  }
+  if (version === null) {
+    if (!opts.init) {
+      throw new CommandFailure(`no Tinode database at ${store.describe()} (--no-init: not creating one)`);
+    }
+    out.info(`Creating the database at ${store.describe()}...`);
+    await store.adapter.createDb(false);
+    return 'created';
+  }
+  if (opts.reset) {
+    out.info(`Resetting the database at ${store.describe()}: dropping all data...`);
+    await store.adapter.createDb(true);
+    return 'reset';
+  }
+  if (version !== SCHEMA_VERSION) {
+    if (!opts.upgrade) {
+      throw new CommandFailure(
+        `the database has schema version ${version}, this tinode uses ${SCHEMA_VERSION}: back it up and run with --upgrade to keep the data, or --reset to start over`,
+      );
+    }
+    out.info(`Upgrading the database from schema version ${version} to ${SCHEMA_VERSION}...`);
+    await store.adapter.upgradeDb((msg) => out.info(`  ${msg}`));
+    return 'upgraded';
+  }
+  if (opts.upgrade) {
+    out.info(`The database is already at schema version ${SCHEMA_VERSION}.`);
+  }
+  return 'ready';
+}
+
+function printSummary(out: Output, s: LoadSummary): void {
+  const c = out.out;
+  out.result(c.bold('Loaded:') + ` ${s.users.length} users, ${s.groupTopics.length} group topics, ${s.p2pTopics} p2p topics, ${s.groupSubscriptions} group subscriptions, ${s.messages} messages`);
+  for (const u of s.users) {
+    out.result(`  user  ${u.login.padEnd(12)} ${u.id}  password ${u.generated ? c.yellow(u.password) + ' (generated: note it now)' : u.password}`);
+  }
+  for (const t of s.groupTopics) {
+    out.result(`  topic ${t.name.padEnd(12)} ${t.id}`);
+  }
+}
+
+async function runInitDb(opts: InitDbOptions): Promise<void> {
+  const out = createOutput();
+  const { config, warnings } = loadConfig(opts.config, { db: opts.db });
+  warnings.forEach((w) => out.warn(w));
+  const dataPath = opts.data ? resolveDataPath(opts.data) : undefined;
+  const data = dataPath ? readDataFile(dataPath) : undefined;
+  const store = await Store.open(config.store_config);
+  try {
+    out.info(`Database: ${store.describe()}`);
+    const state = await prepareDatabase(store, opts, out);
+    if (state === 'created' || state === 'reset') {
+      out.info(`Database ready (schema version ${SCHEMA_VERSION}).`);
+    }
+    if (data && dataPath) {
+      if (state !== 'created' && state !== 'reset' && (await store.adapter.hasUsers())) {
+        throw new CommandFailure(`the database at ${store.describe()} already holds users: not loading ${dataPath} over them (use --reset to replace all data)`);
+      }
+      out.info(`Loading ${dataPath}...`);
+      const progress = createProgress();
+      try {
+        const summary = await loadData(store, data, dataPath, { p2pDelete: config.p2p_delete_enabled, progress });
+        progress.stop();
+        printSummary(out, summary);
+      } finally {
+        progress.stop();
+      }
+    }
+    if (opts.makeRoot) {
+      await makeRoot(store, opts.makeRoot);
+      out.result(`User ${opts.makeRoot} is now root.`);
+    }
+    if (opts.addRoot) {
+      const root = await addRoot(store, opts.addRoot);
+      out.result(`Root user created: login ${root.login}, id ${root.id}, password ${root.password}${root.generated ? ' (generated: note it now, it is not shown again)' : ''}`);
+    }
+    out.info('All done.');
+  } finally {
+    await store.close();
+  }
+}
+
+/** `tinode init-db`: create, reset or upgrade a database, load data, add or promote root users. */
+export function initDbCommand(program: Command): void {
+  program
+    .command('init-db')
+    .description('create, reset or upgrade a Tinode database; load sample data; add or promote root users')
+    .option('--config <file>', 'tinode.conf to read store_config (and p2p_delete_enabled) from')
+    .option('--db <url>', 'the database: sqlite:PATH, mysql://user:pass@host:port/db or postgres://user:pass@host:port/db (default sqlite:./data/tinode.db)')
+    .option('--reset', 'drop the database and create it empty again')
+    .option('--upgrade', 'bring an older database schema up to date, keeping the data')
+    .option('--no-init', 'fail instead of creating a database that does not exist')
+    .option('--data <file>', 'load data in the format of tinode-db\'s data.json ("sample" loads the bundled sample)')
+    .option('--add-root <user[:password]>', 'create a root user with this login (a strong password is generated if none is given)')
+    .option('--make-root <uid>', 'give root access to an existing user, e.g. usrAbCDef123')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tinode init-db --data sample                          SQLite at ./data/tinode.db with the sample users (alice/alice123 ...)
+  tinode init-db --db mysql://root@127.0.0.1/tinode --data sample
+  tinode init-db --db postgres://postgres@127.0.0.1/tinode --reset --data tinode-db/data.json
+  tinode init-db --add-root admin
+`,
+    )
+    .action(async (opts: InitDbOptions) => {
+      try {
+        await runInitDb(opts);
+      } catch (err) {
+        if (isStoreError(err) && ['policy', 'duplicate', 'malformed', 'user-not-found', 'db-version'].includes(err.code)) {
+          throw new CommandFailure(err.message);
+        }
+        throw err;
+      }
+    });
+}
