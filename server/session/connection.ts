@@ -1,0 +1,22 @@
+/**
+ * What a session knows of its transport: where the client is, how to send it one encoded
+ * message, and how to end the connection. Framing, encoding and flow control are the
+ * transport's business.
+ */
+export type TransportKind = 'ws' | 'lp' | 'grpc';
+
+export interface Connection {
+  readonly kind: TransportKind;
+  /** The client's address (after `X-Forwarded-For` when configured). */
+  readonly remoteAddr: string;
+  /**
+   * Queues one JSON-encoded server message for the client. Returns false when the client is not
+   * keeping up (its queue is over the limit): the caller then drops the session.
+   */
+  send(text: string): boolean;
+  /** Sends `last` (if any) and closes the connection; further sends are ignored. */
+  close(last?: string): void;
+}
+
+/** Most messages queued for a slow client before its session is dropped (the reference's 128). */
+export const SEND_QUEUE_LIMIT = 128;

@@ -1,0 +1,40 @@
+import { existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import serveStatic from 'serve-static';
+
+/**
+ * Static files (TinodeWeb or any folder) at a mount point: content types, caching headers,
+ * ranges, `index.html` for folders, no directory listing, no path traversal (serve-static
+ * resolves paths inside the root and refuses `..`).
+ */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export function staticHandler(dir: string, mount: string, cacheControlSeconds: number): StaticHandler {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new Error(`the static folder ${root} does not exist`);
+  }
+  const serve = serveStatic(root, {
+    index: ['index.html'],
+    maxAge: cacheControlSeconds * 1000,
+    dotfiles: 'ignore',
+    fallthrough: true,
+    redirect: true,
+  });
+  const prefix = mount.endsWith('/') ? mount : mount + '/';
+  return (req, res, next) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(prefix) && url !== prefix.slice(0, -1)) {
+      next();
+      return;
+    }
+    const inner = '/' + url.slice(prefix.length);
+    const original = req.url;
+    req.url = inner;
+    serve(req, res, () => {
+      req.url = original;
+      next();
+    });
+  };
+}

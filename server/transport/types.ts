@@ -1,0 +1,45 @@
+import type { Connection } from '../session/connection.js';
+
+/**
+ * What transports need from the rest of the server: a way to open a session on a new
+ * connection, the encoded error replies they answer at the HTTP level, and the API key check.
+ * Encoding lives in the wire codecs; transports only move frames.
+ */
+export interface SessionSink {
+  /** Hands one received text frame to the session (in arrival order). */
+  receive(text: string): void;
+  /** The connection is gone; the session cleans up. */
+  closed(): void;
+}
+
+export interface SessionHost {
+  /** Opens a session over a new connection. */
+  open(conn: Connection): SessionSink & { readonly sid: string };
+}
+
+/** JSON bodies of the HTTP-level answers, as the reference sends them. */
+export interface HttpReplies {
+  /** 403: missing or invalid API key. */
+  apiKeyRequired(): string;
+  /** 403: unknown or expired long-poll session. */
+  sessionNotFound(): string;
+  /** 400 (or 413/417): a long-poll message that cannot be read. */
+  malformed(id: string): string;
+  /** 405: wrong HTTP method. */
+  methodNotAllowed(): string;
+  /** 404 for any other URL. */
+  notFound(): string;
+  /** 201: the long-poll handshake carrying the new session id. */
+  lpCreated(id: string, sid: string): string;
+}
+
+/** Options shared by the HTTP transports. */
+export interface TransportOptions {
+  host: SessionHost;
+  replies: HttpReplies;
+  /** Validates an API key. */
+  checkApiKey(key: string): boolean;
+  /** Largest accepted frame or request body, bytes (`max_message_size`). */
+  maxMessageSize: number;
+  useXForwardedFor: boolean;
+}

@@ -1,0 +1,125 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
+import { apiKeyOf } from './apikey.js';
+import { remoteAddrOf } from './remote-addr.js';
+import type { TransportOptions } from './types.js';
+
+/**
+ * Websocket transport at `/v0/channels`: one JSON message per text frame. The API key is checked
+ * before the upgrade (HTTP 403 with the reference's ctrl otherwise). Frames larger than
+ * `max_message_size` close the connection with code 1009 ("message too big"), as the reference's
+ * read limit does. The probe frame "1" is answered "0". Pings keep the connection alive; a client
+ * that misses a whole ping period is dropped.
+ */
+export class WebsocketTransport {
+  private readonly wss: WebSocketServer;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly opts: TransportOptions & { compression: boolean; pingIntervalMs: number },
+    private readonly log: Logger,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxMessageSize,
+      perMessageDeflate: opts.compression ? { threshold: 1024 } : false,
+      clientTracking: true,
+    });
+    // One sweep for every connection instead of a timer per socket.
+    this.timer = setInterval(() => this.sweep(), opts.pingIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Number of open websocket connections. */
+  get size(): number {
+    return this.wss.clients.size;
+  }
+
+  /** Handles an HTTP upgrade request for the websocket endpoint. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    if (!this.opts.checkApiKey(apiKeyOf(req, url))) {
+      const body = this.opts.replies.apiKeyRequired();
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      this.log.warn(`ws: missing or invalid API key from ${remoteAddrOf(req, this.opts.useXForwardedFor)}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const remoteAddr = remoteAddrOf(req, this.opts.useXForwardedFor);
+    let open = true;
+    const conn: Connection = {
+      kind: 'ws',
+      remoteAddr,
+      send: (text) => {
+        if (!open) {
+          return true;
+        }
+        // bufferedAmount counts bytes not yet handed to the OS: a client that reads slower than we
+        // write grows it; past the limit the session is dropped instead of growing memory.
+        if (ws.bufferedAmount > SEND_QUEUE_LIMIT * this.opts.maxMessageSize) {
+          return false;
+        }
+        ws.send(text);
+        return true;
+      },
+      close: (last) => {
+        if (!open) {
+          return;
+        }
+        open = false;
+        if (last !== undefined) {
+          ws.send(last, () => ws.close(1000));
+        } else {
+          ws.close(1000);
+        }
+      },
+    };
+    const session = this.opts.host.open(conn);
+    this.alive.set(ws, true);
+    this.log.info(`ws: session started ${session.sid} ${remoteAddr} (${this.wss.clients.size} connected)`);
+    ws.on('pong', () => this.alive.set(ws, true));
+    ws.on('message', (data, isBinary) => {
+      this.alive.set(ws, true);
+      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      if (text === '1') {
+        // Network probe.
+        ws.send('0');
+        return;
+      }
+      session.receive(text);
+    });
+    ws.on('error', (err) => this.log.debug(`ws: ${session.sid}: ${err.message}`));
+    ws.on('close', () => {
+      open = false;
+      session.closed();
+    });
+  }
+
+  private sweep(): void {
+    for (const ws of this.wss.clients) {
+      if (this.alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.set(ws, false);
+      ws.ping();
+    }
+  }
+
+  /** Stops accepting and closes every connection (after sessions sent their goodbyes). */
+  close(): void {
+    clearInterval(this.timer);
+    for (const ws of this.wss.clients) {
+      ws.terminate();
+    }
+    this.wss.close();
+  }
+}
