@@ -1,0 +1,55 @@
+import type { TinodeConfig } from '../src/config/schema.js';
+import type { AuthLevel } from '../src/model/auth-level.js';
+import type { Hub } from './hub/hub.js';
+import type { Logger } from './log.js';
+import type { Session } from './session/session.js';
+import type { SessionRegistry } from './session/registry.js';
+import type { AuthSchemes, CredValidator } from './session/ports.js';
+import type { Store } from './store/store.js';
+
+/**
+ * What every part of a running server shares, built once by the composition root and passed
+ * down: the frozen config, the store, the hub, the sessions, and values derived from the config.
+ */
+export interface ServerContext {
+  readonly config: TinodeConfig;
+  readonly store: Store;
+  readonly hub: Hub;
+  readonly sessions: SessionRegistry<Session>;
+  readonly log: Logger;
+  readonly auth: AuthSchemes;
+  /** Credential validators by method (`email`, `tel`), with whether they add tags. */
+  readonly validators: ReadonlyMap<string, { validator: CredValidator; addToTags: boolean }>;
+  readonly limits: Limits;
+  readonly tags: TagPolicy;
+  /** Credential methods required at each auth level (`acc_validation.*.required`). */
+  readonly requiredCreds: ReadonlyMap<AuthLevel, readonly string[]>;
+  /** The same as sent to clients in `{hi}` params `reqCred` (level name → methods), or null. */
+  readonly reqCredParam: Record<string, string[]> | null;
+  /** Default p2p access: JRWPA, or JRWPAD with `p2p_delete_enabled`. */
+  readonly p2pMode: number;
+  /** Version and build strings for `{hi}`. */
+  readonly version: { ver: string; build: string };
+  /** True once shutdown started: new work is refused. */
+  shuttingDown: boolean;
+}
+
+export interface Limits {
+  maxMessageSize: number;
+  maxSubscriberCount: number;
+  maxTagCount: number;
+  maxFileUploadSize: number;
+  /** Seconds; 0 for no limit. */
+  msgDeleteAge: number;
+  permanentAccounts: boolean;
+  defaultCountryCode: string;
+}
+
+export interface TagPolicy {
+  /** Namespaces users cannot change directly (from auth schemes and validators). */
+  immutable: ReadonlySet<string>;
+  /** Namespaces that cannot be searched directly. */
+  masked: ReadonlySet<string>;
+  /** Namespace of globally unique aliases ('' for none). */
+  alias: string;
+}

@@ -1,0 +1,115 @@
+import { MODE_JOIN, MODE_READ, modeToString } from '../../src/model/access.js';
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { isChannel, p2pName, parseP2P, parseUserId, userId } from '../../src/model/uid.js';
+import type { GetMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import type { AccessModeMsg, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
+import type { Request } from '../session/request.js';
+import { objStateName } from '../store/types.js';
+
+/**
+ * Answers about topics the session is not attached to, from the store: a group topic's or a
+ * user's public description (what a client shows for a search result or an unknown sender), and
+ * the user's own subscription.
+ */
+function levelMode(level: AuthLevel, access: { auth: number; anon: number }): AccessModeMsg {
+  switch (level) {
+    case AuthLevel.AUTH:
+    case AuthLevel.ROOT:
+      return { mode: modeToString(access.auth) };
+    case AuthLevel.ANON:
+      return { mode: modeToString(access.anon) };
+    default:
+      return {};
+  }
+}
+
+export async function offlineGetDesc(req: Request<GetMsg>): Promise<void> {
+  const { store } = req.sess.ctx;
+  const now = new Date();
+  const desc: TopicDescMsg = {};
+  let topic = req.rcptTo;
+  if (topic.startsWith('grp') || topic === 'sys') {
+    const t = await store.adapter.topicGet(topic);
+    if (!t) {
+      throw new ProtocolError('topicNotFound');
+    }
+    desc.created = t.createdAt;
+    desc.updated = t.updatedAt;
+    desc.public = t.public;
+    desc.trusted = t.trusted;
+    desc.chan = t.useBt;
+    desc.subcnt = t.subCnt;
+    if (t.owner === req.asUser) {
+      desc.defacs = { auth: modeToString(t.access.auth), anon: modeToString(t.access.anon) };
+    }
+    desc.acs = levelMode(req.sess.authLvl, t.access);
+  } else {
+    let peer = 0n;
+    if (topic.startsWith('usr')) {
+      peer = parseUserId(topic);
+      topic = p2pName(req.asUser, peer);
+    } else if (topic.startsWith('p2p')) {
+      const pair = parseP2P(topic);
+      if (pair) {
+        peer = pair[0] === req.asUser ? pair[1] : pair[1] === req.asUser ? pair[0] : 0n;
+      }
+    }
+    if (peer === 0n) {
+      throw new ProtocolError('malformed');
+    }
+    const user = await store.adapter.userGet(peer);
+    if (!user) {
+      throw new ProtocolError('userNotFound');
+    }
+    desc.created = user.createdAt;
+    desc.updated = user.updatedAt;
+    desc.public = user.public;
+    desc.trusted = user.trusted;
+    if (req.sess.authLvl === AuthLevel.ROOT) {
+      desc.state = objStateName(user.state);
+    }
+    desc.acs = levelMode(req.sess.authLvl, user.access);
+  }
+  const sub = await store.adapter.subscriptionGet(topic, req.asUser, false);
+  if (sub) {
+    desc.private = sub.private;
+    desc.acs = {
+      want: modeToString(sub.modeWant),
+      given: modeToString(sub.modeGiven),
+      mode: modeToString(sub.modeGiven & sub.modeWant),
+    };
+  }
+  req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, desc } });
+}
+
+export async function offlineGetSub(req: Request<GetMsg>): Promise<void> {
+  const now = new Date();
+  const opts = req.msg.body.sub;
+  if (opts?.user && opts.user !== userId(req.asUser)) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const name = isChannel(req.original) ? req.original : req.rcptTo;
+  const s = await req.sess.ctx.store.adapter.subscriptionGet(name, req.asUser, true);
+  if (!s) {
+    throw new ProtocolError('notFound');
+  }
+  const out: TopicSubMsg = { acs: {} };
+  if (s.deletedAt === null) {
+    out.updated = s.updatedAt;
+    out.acs = { want: modeToString(s.modeWant), given: modeToString(s.modeGiven), mode: modeToString(s.modeGiven & s.modeWant) };
+    if (!req.rcptTo.startsWith('fnd')) {
+      out.private = s.private;
+    }
+    out.user = userId(s.user);
+    const mode = s.modeGiven & s.modeWant;
+    if ((mode & MODE_READ) !== 0 && (mode & MODE_JOIN) !== 0) {
+      out.clear = s.delId;
+      out.read = s.readSeqId;
+      out.recv = s.recvSeqId;
+    }
+  } else {
+    out.deleted = s.deletedAt;
+  }
+  req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, sub: [out] } });
+}

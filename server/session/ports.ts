@@ -1,0 +1,80 @@
+import type { AuthLevel } from '../../src/model/auth-level.js';
+import type { DefaultAccess } from '../../src/model/access.js';
+import type { Uid } from '../../src/model/uid.js';
+import type { ObjState } from '../store/types.js';
+
+/**
+ * What accounts and login need from authentication schemes and credential validators. The
+ * implementations live in `server/auth` and `server/validate`; errors are StoreErrors with the
+ * reference's meanings (`malformed`, `failed`, `duplicate`, `policy`, `expired`, `unsupported`...).
+ */
+
+/** Feature flags of an authentication record. */
+export const FEATURE_VALIDATED = 1;
+export const FEATURE_NO_LOGIN = 2;
+
+/** The result of authenticating, or the input to making a token. */
+export interface AuthResult {
+  uid: Uid;
+  authLevel: AuthLevel;
+  /** Milliseconds the authentication stays valid; 0 for the scheme's default. */
+  lifetimeMs: number;
+  features: number;
+  /** Tags the scheme adds to the user (`basic:alice`). */
+  tags: string[];
+  /** The user's state when the scheme knows it; undefined to look it up. */
+  state?: ObjState | undefined;
+  /** `method:value` of the credential a reset token was issued for. */
+  credential?: string | undefined;
+  /** Values an external authenticator supplies for a new account. */
+  defacs?: DefaultAccess | undefined;
+  public?: unknown;
+  private?: unknown;
+}
+
+export interface AuthScheme {
+  /** The scheme's own name (`basic`, `token`...), whatever its logical name. */
+  readonly realName: string;
+  /** Whether the secret could make a new account (unique, policy-compliant); throws otherwise. */
+  isUnique(secret: Buffer, remoteAddr: string): Promise<boolean>;
+  /** Adds the record of a new account; returns it with the level and tags. */
+  addRecord(rec: AuthResult, secret: Buffer, remoteAddr: string): Promise<AuthResult>;
+  /** Changes the secret (and login) of an account; returns the record with updated tags. */
+  updateRecord(rec: AuthResult, secret: Buffer, remoteAddr: string): Promise<AuthResult>;
+  /** Checks a secret. */
+  authenticate(secret: Buffer, remoteAddr: string): Promise<{ rec: AuthResult; challenge?: Buffer | undefined }>;
+  /** Makes a secret for the record (tokens); unsupported elsewhere. */
+  genSecret(rec: AuthResult): Promise<{ secret: Buffer; expires: Date }>;
+  /** A search term as a tag of this scheme (`basic:alice`), or ''. */
+  asTag(term: string): string;
+  delRecords(uid: Uid): Promise<void>;
+  /** Tag namespaces this scheme owns. */
+  restrictedTags(): string[];
+  /** What a password reset mail needs to say (`{login}`). */
+  getResetParams(uid: Uid): Promise<Record<string, unknown>>;
+}
+
+export interface AuthSchemes {
+  /** The scheme of a logical name (as clients name it), or null when unknown or hidden. */
+  get(name: string): AuthScheme | null;
+  /** Every logical name that reaches a scheme. */
+  names(): string[];
+}
+
+export interface CredValidator {
+  /** Checks and normalizes a value; returns it as a tag (`email:a@b.c`), or throws. */
+  preCheck(value: string, params?: Record<string, unknown>): string;
+  /**
+   * Adds an unvalidated credential and sends its code (or, with `resp`, validates it at once).
+   * Returns true when the credential is new.
+   */
+  request(uid: Uid, value: string, lang: string, resp: string, tmpToken: Buffer): Promise<boolean>;
+  /** Checks a response; returns the validated value, throws `credentials` when wrong. */
+  check(uid: Uid, resp: string): Promise<string>;
+  /** Removes a credential of the user. */
+  remove(uid: Uid, value: string): Promise<void>;
+  /** Sends the password reset code to the credential. */
+  resetSecret(value: string, scheme: string, lang: string, code: Buffer, params: Record<string, unknown>): Promise<void>;
+  /** The auth scheme that turns a reset code into a temporary login (`code`). */
+  tempAuthScheme(): string;
+}

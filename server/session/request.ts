@@ -1,0 +1,28 @@
+import type { AuthLevel } from '../../src/model/auth-level.js';
+import type { Uid } from '../../src/model/uid.js';
+import type { ClientMessage } from '../../src/wire/client-messages.js';
+import type { Session } from './session.js';
+
+/**
+ * A client message on its way through the server, with what the session knows about it:
+ * who sends it (after root's on-behalf-of), at which auth level, when it arrived, and the
+ * topic's routable name (`rcptTo`: `usr…` for me, `fnd…`, `p2p…`, `grp…` for channels too).
+ */
+export interface Request<M extends ClientMessage = ClientMessage> {
+  readonly msg: M;
+  readonly sess: Session;
+  /** The acting user; zero when not logged in. */
+  readonly asUser: Uid;
+  readonly authLvl: AuthLevel;
+  /** Arrival time: the `ts` of the replies. */
+  readonly ts: Date;
+  /** The topic name as the client wrote it. */
+  readonly original: string;
+  /** The routable topic name. */
+  readonly rcptTo: string;
+}
+
+/** The request's id (echoed in replies). */
+export function reqId(req: Request): string {
+  return req.msg.id;
+}

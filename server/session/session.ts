@@ -1,0 +1,139 @@
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { uidToString, type Uid } from '../../src/model/uid.js';
+import type { ClientMessage } from '../../src/wire/client-messages.js';
+import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
+import { encodeServerJson } from '../../src/wire/json-encode.js';
+import { reply } from '../../src/wire/replies.js';
+import type { ServerMessage } from '../../src/wire/server-messages.js';
+import type { ServerContext } from '../context.js';
+import { SerialQueue } from '../hub/serial-queue.js';
+import type { Topic } from '../topic/topic.js';
+import type { Connection } from './connection.js';
+import { dispatch } from './dispatch.js';
+import type { RegisteredSession } from './registry.js';
+
+/**
+ * One client connection. Messages are processed strictly in arrival order, each to completion
+ * (including the topic's part) before the next, so a client may send `{login}` right after
+ * `{hi}` without waiting. The session knows its transport only as a {@link Connection}.
+ */
+export class Session implements RegisteredSession {
+  readonly sid: string;
+  uid: Uid = 0n;
+  authLvl: AuthLevel = AuthLevel.NONE;
+  /** Protocol version from `{hi}`; 0 before the handshake. */
+  ver = 0;
+  userAgent = '';
+  platf = '';
+  lang = '';
+  countryCode = '';
+  deviceId = '';
+  /** A background session (bots, push services): presence is not announced for it. */
+  background = false;
+  /** Attached topics by routable name. */
+  readonly subs = new Map<string, Topic>();
+  private readonly queue: SerialQueue;
+  private ended = false;
+
+  constructor(
+    readonly ctx: ServerContext,
+    private readonly conn: Connection,
+  ) {
+    this.sid = uidToString(ctx.store.newUid());
+    this.queue = new SerialQueue((err) => ctx.log.error(`session ${this.sid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }
+
+  get remoteAddr(): string {
+    return this.conn.remoteAddr;
+  }
+
+  get transport(): Connection['kind'] {
+    return this.conn.kind;
+  }
+
+  /** Whether the session has ended (closed by either side). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** A JSON frame from the transport. */
+  receive(text: string): void {
+    if (this.ended) {
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = decodeClientJson(text);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) {
+        throw err;
+      }
+      this.ctx.log.warn(`session ${this.sid}: malformed message: ${err.message}`);
+      // Queued like any message, so the reply keeps its place in the order of replies.
+      void this.queue.push(() => {
+        this.send(reply('malformed', '', '', new Date()));
+      });
+      return;
+    }
+    this.handle(msg);
+  }
+
+  /** A decoded message (from a codec): queued for processing in order. */
+  handle(msg: ClientMessage): void {
+    if (this.ended) {
+      return;
+    }
+    if (this.ctx.shuttingDown) {
+      this.send(reply('locked', msg.id, msg.topic, new Date()));
+      return;
+    }
+    void this.queue.push(() => dispatch(this, msg));
+  }
+
+  /**
+   * Sends a message to the client. A client that does not keep up is dropped: returns false then.
+   * Messages are immutable once sent (their encoding is cached for broadcasts).
+   */
+  send(msg: ServerMessage): boolean {
+    if (this.ended) {
+      return true;
+    }
+    if (!this.conn.send(encodeServerJson(msg))) {
+      this.ctx.log.warn(`session ${this.sid}: send queue full, dropping the session`);
+      this.stop();
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends the session from the server side, sending `last` first when given. */
+  stop(last?: string): void {
+    if (this.ended) {
+      return;
+    }
+    this.conn.close(last);
+    this.cleanUp();
+  }
+
+  /** The transport says the connection is gone. */
+  closed(): void {
+    this.cleanUp();
+  }
+
+  /** Settles when every message received so far has been processed. */
+  idle(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  private cleanUp(): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this.ctx.sessions.delete(this);
+    for (const topic of this.subs.values()) {
+      topic.sessionGone(this);
+    }
+    this.subs.clear();
+  }
+}

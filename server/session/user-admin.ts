@@ -1,0 +1,71 @@
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { userId, type Uid } from '../../src/model/uid.js';
+import { encodeServerJson } from '../../src/wire/json-encode.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { reply } from '../../src/wire/replies.js';
+import type { ServerContext } from '../context.js';
+import { isStoreError, StoreError } from '../store/errors.js';
+import { ObjState, parseObjState } from '../store/types.js';
+import { presUsersOfInterestOffline } from '../topic/presence.js';
+import type { Session } from './session.js';
+
+/**
+ * Account administration: suspending and restoring accounts (root), deleting accounts. Both end
+ * the user's sessions with "evicted" and stop the user's live topics.
+ */
+
+/** Ends every session of a user (except `skipSid`) with the reference's "evicted". */
+function evict(ctx: ServerContext, uid: Uid, skipSid: string): void {
+  ctx.sessions.evictUser(uid, skipSid, encodeServerJson(reply('evicted', '', '', new Date())));
+}
+
+/** Stops the user's live `me` and `fnd` topics. */
+async function stopUserTopics(ctx: ServerContext, uid: Uid): Promise<void> {
+  for (const name of [userId(uid), 'fnd' + userId(uid).slice(3)]) {
+    await ctx.hub.get(name)?.unload('deleted');
+  }
+}
+
+/** Changes an account's state (`ok`, `susp`); returns false when it already was in that state. */
+export async function changeUserState(ctx: ServerContext, _sess: Session, uid: Uid, current: ObjState, stateName: string): Promise<boolean> {
+  const state = parseObjState(stateName);
+  if (state === null || state === ObjState.UNDEFINED) {
+    throw new StoreError('malformed');
+  }
+  if (state === current) {
+    return false;
+  }
+  if (state !== ObjState.OK) {
+    evict(ctx, uid, '');
+    await stopUserTopics(ctx, uid);
+  }
+  await ctx.store.adapter.userUpdate(uid, { state, stateAt: new Date() });
+  return true;
+}
+
+/** Deletes an account: auth records, sessions, topics, then the user (soft or hard). */
+export async function deleteUser(ctx: ServerContext, sess: Session, uid: Uid, hard: boolean): Promise<void> {
+  for (const name of ctx.auth.names()) {
+    const scheme = ctx.auth.get(name);
+    if (!scheme) continue;
+    try {
+      await scheme.delRecords(uid);
+    } catch (err) {
+      if (isStoreError(err, 'unsupported')) {
+        throw new ProtocolError('operationNotAllowed');
+      }
+      ctx.log.warn(`delete user ${userId(uid)}: ${name} records: ${String(err)}`);
+    }
+  }
+  evict(ctx, uid, sess.sid);
+  await stopUserTopics(ctx, uid);
+  try {
+    presUsersOfInterestOffline(ctx, uid, await ctx.store.adapter.subsForUser(uid), 'gone');
+  } catch (err) {
+    ctx.log.warn(`delete user ${userId(uid)}: notifying contacts: ${String(err)}`);
+  }
+  await ctx.store.adapter.userDelete(uid, hard);
+  if (sess.authLvl !== AuthLevel.ROOT || sess.uid === uid) {
+    ctx.log.info(`user ${userId(uid)} deleted${hard ? ' (hard)' : ''}`);
+  }
+}

@@ -1,0 +1,252 @@
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { MODE_CME_FND, MODE_PRES } from '../../src/model/access.js';
+import { parseUserId, type Uid } from '../../src/model/uid.js';
+import type { DelMsg, GetMsg, LeaveMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { reply } from '../../src/wire/replies.js';
+import type { Request } from '../session/request.js';
+import type { Session } from '../session/session.js';
+import { Contacts } from './contacts.js';
+import { replyGetDesc } from './meta-desc.js';
+import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
+import { meDelCred, meGetCreds, meGetSub, meSetCred, meSetDesc, replyGetTags, replySetTags } from './me-meta.js';
+import { notifyOn } from './presence.js';
+import type { Routed } from './routed.js';
+import { attachAndReply, presenceTurnedOff, subRequest, updateOwnSubscription } from './subscribe.js';
+import { Topic, type TopicCat } from './topic.js';
+
+/** How long a user-agent change waits before contacts hear about it (the reference's delay). */
+const UA_DELAY_MS = 5000;
+
+/**
+ * A user's `me` topic: the user's profile and contact list, and the user's presence. It is live
+ * while any of the user's sessions is attached; coming online it tells every contact, and hears
+ * back which of them are online.
+ */
+export class MeTopic extends Topic {
+  readonly cat: TopicCat = 'me';
+  readonly contacts: Contacts;
+  userAgent = '';
+  private contactsLoaded = false;
+  private uaTimer: NodeJS.Timeout | null = null;
+  private pendingUA = '';
+
+  constructor(...args: ConstructorParameters<typeof Topic>) {
+    super(...args);
+    this.contacts = new Contacts(this.name);
+  }
+
+  get uid(): Uid {
+    return parseUserId(this.name);
+  }
+
+  protected rootAccess(): number {
+    return MODE_CME_FND;
+  }
+
+  async init(req: Request<SubMsg>): Promise<void> {
+    const user = await this.ctx.store.adapter.userGet(this.uid);
+    if (!user) {
+      throw new ProtocolError('userNotFound');
+    }
+    this.access = user.access;
+    this.tags = user.tags;
+    this.public = user.public;
+    this.trusted = user.trusted;
+    this.created = user.createdAt;
+    this.updated = user.updatedAt;
+    this.userAgent = req.sess.userAgent;
+    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
+      this.perUser.set(s.user, {
+        online: 0,
+        recvId: s.recvSeqId,
+        readId: s.readSeqId,
+        delId: s.delId,
+        private: s.private,
+        modeWant: s.modeWant,
+        modeGiven: s.modeGiven,
+        deleted: false,
+        isChan: false,
+      });
+    }
+  }
+
+  protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
+    if (!this.perUser.has(req.asUser)) {
+      // Only the user's own sessions reach this topic: the record is missing, so recreate it.
+      const sub = this.ctx.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null);
+      await this.ctx.store.createSubscriptions(sub);
+      this.perUser.set(req.asUser, { online: 0, recvId: 0, readId: 0, delId: 0, private: null, modeWant: MODE_CME_FND, modeGiven: MODE_CME_FND, deleted: false, isChan: false });
+    }
+    const { want, priv } = subRequest(req);
+    const { acs, oldMode } = await updateOwnSubscription(this, req, want, priv);
+    if (presenceTurnedOff(oldMode, this, req)) {
+      this.presUsersOfInterest('off+dis', this.userAgent);
+    }
+    attachAndReply(this, req, acs);
+    if (!req.sess.background) {
+      await this.comeOnline(req.sess.userAgent);
+    }
+    await this.replyEmbeddedGet(req);
+  }
+
+  /** First attached session: load contacts and tell them we are online. */
+  private async comeOnline(ua: string): Promise<void> {
+    if (this.contactsLoaded) {
+      return;
+    }
+    this.contactsLoaded = true;
+    for (const s of await this.ctx.store.adapter.subsForUser(this.uid)) {
+      this.contacts.add(s.topic, false, (s.modeWant & s.modeGiven & MODE_PRES) !== 0);
+    }
+    if ((this.modeOf(this.uid) & MODE_PRES) !== 0) {
+      this.userAgent = ua || this.userAgent;
+      this.presUsersOfInterest('on', this.userAgent);
+    }
+  }
+
+  private async replyEmbeddedGet(req: Request<SubMsg>): Promise<void> {
+    const get = req.msg.body.get;
+    if (!get) {
+      return;
+    }
+    const what = metaWhat(get.what);
+    if (what & META_DESC) replyGetDesc(this, req, get.desc);
+    if (what & META_SUB) await meGetSub(this, req, get.sub);
+    if (what & META_TAGS) replyGetTags(this, req);
+    if (what & META_CRED) await meGetCreds(this, req);
+    if (what & (META_DATA | META_DEL)) req.sess.send(reply('permissionDenied', req.msg.id, req.original, new Date()));
+    if (what & META_AUX) req.sess.send(reply('operationNotAllowed', req.msg.id, req.original, new Date()));
+  }
+
+  protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
+    const msg = req.msg;
+    if (msg.type === 'get') {
+      const r = req as Request<GetMsg>;
+      const what = metaWhat(msg.body.what);
+      if (what & META_DESC) replyGetDesc(this, r, msg.body.desc);
+      if (what & META_SUB) await meGetSub(this, r, msg.body.sub);
+      if (what & META_TAGS) replyGetTags(this, r);
+      if (what & META_CRED) await meGetCreds(this, r);
+      if (what & (META_DATA | META_DEL)) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
+      if (what & META_AUX) req.sess.send(reply('operationNotAllowed', msg.id, req.original, new Date()));
+      return;
+    }
+    if (msg.type === 'set') {
+      const r = req as Request<SetMsg>;
+      if (msg.body.desc) await meSetDesc(this, r);
+      if (msg.body.sub) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
+      if (msg.body.tags) await replySetTags(this, r);
+      if (msg.body.cred) await meSetCred(this, r);
+      if (msg.body.aux) req.sess.send(reply('operationNotAllowed', msg.id, req.original, new Date()));
+      return;
+    }
+    const d = req as Request<DelMsg>;
+    switch (msg.body.what || 'msg') {
+      case 'cred':
+        await meDelCred(this, d);
+        return;
+      case 'topic':
+      case 'sub':
+      case 'msg':
+        throw new ProtocolError('permissionDenied');
+      default:
+        throw new ProtocolError('malformed');
+    }
+  }
+
+  protected async handleLeave(req: Request<LeaveMsg>): Promise<void> {
+    await this.detach(req.sess, true, req);
+  }
+
+  protected async detach(sess: Session, byRequest: boolean, req?: Request<LeaveMsg>): Promise<void> {
+    const gone = this.removeSession(sess);
+    if (!gone) {
+      return;
+    }
+    // The most recently used remaining session's agent becomes the user's.
+    const next = this.sessionOf(gone.uid);
+    const ua = (next ?? sess).userAgent;
+    if (next && next.userAgent !== this.userAgent) {
+      this.scheduleUA(next.userAgent);
+    }
+    await this.ctx.store.adapter.userUpdate(gone.uid, { lastSeen: new Date(), userAgent: ua });
+    if (byRequest && req) {
+      req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
+    }
+  }
+
+  override userAgentSeen(sess: Session): void {
+    if (sess.userAgent && sess.userAgent !== this.userAgent && !sess.background) {
+      this.scheduleUA(sess.userAgent);
+    }
+  }
+
+  private scheduleUA(ua: string): void {
+    this.pendingUA = ua;
+    if (this.uaTimer) {
+      return;
+    }
+    this.uaTimer = setTimeout(() => {
+      this.uaTimer = null;
+      void this.queue.push(() => {
+        if (this.pendingUA && this.pendingUA !== this.userAgent && !this.isStopping) {
+          this.userAgent = this.pendingUA;
+          this.presUsersOfInterest('ua', this.userAgent);
+        }
+      });
+    }, UA_DELAY_MS);
+    this.uaTimer.unref();
+  }
+
+  protected async onUnload(): Promise<void> {
+    if (this.uaTimer) {
+      clearTimeout(this.uaTimer);
+      this.uaTimer = null;
+    }
+    if (this.contactsLoaded) {
+      this.presUsersOfInterest('off', this.userAgent);
+    }
+  }
+
+  /** Tells every contact about this user: `on`, `off`, `ua`, `upd`, `off+dis`... */
+  presUsersOfInterest(what: string, ua: string): void {
+    const [verb, cmd] = what.split('+', 2);
+    const wantReply = verb === 'on';
+    for (const [key, state] of this.contacts.entries()) {
+      const on = notifyOn(key, what, state.online);
+      if (!on) {
+        continue;
+      }
+      this.ctx.hub.route(key, { kind: 'pres', pres: { topic: on, what, src: this.name, ua: ua || undefined }, wantReply });
+      if (state.online && cmd === 'dis') {
+        state.online = false;
+      }
+    }
+  }
+
+  protected async handleServerMessage(msg: Routed): Promise<void> {
+    if (msg.kind === 'info') {
+      this.broadcast({ info: msg.info }, { skipSid: msg.skipSid, skipTopic: msg.skipTopic });
+      return;
+    }
+    const p = msg.pres;
+    const src = p.src ?? '';
+    const out = this.contacts.process(src, p.what, msg.wantReply === true);
+    if (out.reply && src) {
+      this.ctx.hub.route(src, { kind: 'pres', pres: { topic: 'me', what: out.reply.what, src: this.name }, wantReply: out.reply.wantReply });
+    }
+    if (p.topic !== 'me' || out.forward === '') {
+      return;
+    }
+    this.broadcast(
+      { pres: { ...p, what: out.forward } },
+      { skipSid: msg.skipSid, skipTopic: msg.skipTopic, filterIn: msg.filterIn, filterOut: msg.filterOut, singleUser: msg.singleUser, excludeUser: msg.excludeUser },
+    );
+  }
+
+  /** Whether a root session is looking (root sees account state). */
+  isRoot(sess: Session): boolean {
+    return sess.authLvl === AuthLevel.ROOT;
+  }
+}

@@ -1,0 +1,297 @@
+import { MODE_NONE, MODE_PRES, MODE_READ, type DefaultAccess } from '../../src/model/access.js';
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { userId, type Uid } from '../../src/model/uid.js';
+import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { reply } from '../../src/wire/replies.js';
+import type { ServerMessage } from '../../src/wire/server-messages.js';
+import type { ServerContext } from '../context.js';
+import { SerialQueue } from '../hub/serial-queue.js';
+import { errorReply } from '../session/error-reply.js';
+import type { Request } from '../session/request.js';
+import type { Session } from '../session/session.js';
+import type { Routed } from './routed.js';
+
+/** Topic categories, as the first letters of their names say. */
+export type TopicCat = 'me' | 'fnd' | 'p2p' | 'grp' | 'sys' | 'slf';
+
+/** What a topic keeps about each subscribed user. */
+export interface PerUser {
+  /** Attached foreground sessions of the user. */
+  online: number;
+  recvId: number;
+  readId: number;
+  delId: number;
+  private: unknown;
+  modeWant: number;
+  modeGiven: number;
+  /** p2p: the other user's public and trusted values, and when that user was last seen. */
+  public?: unknown;
+  trusted?: unknown;
+  lastSeen?: { when: Date; ua: string } | null;
+  /** p2p: the topic's name as this user sees it (the peer's `usr…`). */
+  topicName?: string;
+  /** The subscription was deleted; kept to answer about it. */
+  deleted: boolean;
+  /** A channel reader (subscribed as `chn…`). */
+  isChan: boolean;
+}
+
+interface PerSession {
+  uid: Uid;
+  isChanSub: boolean;
+}
+
+/** Optional filters of a broadcast. */
+export interface BroadcastFilter {
+  skipSid?: string | undefined;
+  singleUser?: string | undefined;
+  excludeUser?: string | undefined;
+  filterIn?: number | undefined;
+  filterOut?: number | undefined;
+  skipTopic?: string | undefined;
+}
+
+/**
+ * One live topic: the state of its subscribers and attached sessions, and an inbox that runs
+ * every operation on the topic one at a time. Kinds (me, fnd, p2p, group...) extend it; the
+ * operations themselves live in files named after them.
+ */
+export abstract class Topic {
+  abstract readonly cat: TopicCat;
+  created = new Date(0);
+  updated = new Date(0);
+  touched = new Date(0);
+  lastId = 0;
+  delId = 0;
+  subCnt = 0;
+  owner: Uid = 0n;
+  access: DefaultAccess = { auth: MODE_NONE, anon: MODE_NONE };
+  tags: string[] = [];
+  public: unknown = null;
+  trusted: unknown = null;
+  readonly perUser = new Map<Uid, PerUser>();
+  readonly sessions = new Map<Session, PerSession>();
+  /** When the last session left (ms), or null while sessions are attached. */
+  idleSince: number | null = null;
+  isStopping = false;
+  protected readonly queue: SerialQueue;
+
+  constructor(
+    readonly ctx: ServerContext,
+    /** Routable name: `usr…` for me, `fnd…`, `p2p…`, `grp…`, `sys`, `slf…`. */
+    readonly name: string,
+    /** The name as the subscribing client wrote it (`me`, `fnd`, `grp…`). */
+    readonly xoriginal: string,
+  ) {
+    this.queue = new SerialQueue((err) => ctx.log.error(`topic ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }
+
+  /** Loads the topic's state from the store; the first subscription follows. */
+  abstract init(req: Request<SubMsg>): Promise<void>;
+
+  /** Whether the topic is also a channel (group topics only). */
+  isChannel(): boolean {
+    return false;
+  }
+
+  /** The name of the topic as `uid` knows it. */
+  original(_uid: Uid): string {
+    return this.xoriginal;
+  }
+
+  /** The mode a user at the given level gets by default. */
+  accessFor(level: AuthLevel): number {
+    switch (level) {
+      case AuthLevel.ANON:
+        return this.access.anon;
+      case AuthLevel.AUTH:
+        return this.access.auth;
+      case AuthLevel.ROOT:
+        return this.rootAccess();
+      default:
+        return MODE_NONE;
+    }
+  }
+
+  /** The default mode of root users. */
+  protected abstract rootAccess(): number;
+
+  /** want & given of a user; 0 when not subscribed. */
+  modeOf(uid: Uid): number {
+    const pud = this.perUser.get(uid);
+    return pud ? pud.modeWant & pud.modeGiven : MODE_NONE;
+  }
+
+  // ---- entry points: each runs in the inbox, in order ----
+
+  /** `{sub}`: the reply and the embedded `get` answers go to the request's session. */
+  subscribe(req: Request<SubMsg>): Promise<void> {
+    return this.run(req, () => this.handleSubscribe(req));
+  }
+
+  leave(req: Request<LeaveMsg>): Promise<void> {
+    return this.run(req, () => this.handleLeave(req));
+  }
+
+  meta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
+    return this.run(req, () => this.handleMeta(req));
+  }
+
+  publish(req: Request<PubMsg>): Promise<void> {
+    return this.run(req, () => this.handlePublish(req));
+  }
+
+  note(req: Request<NoteMsg>): Promise<void> {
+    return this.queue.push(() => this.handleNote(req));
+  }
+
+  /** Presence or info from another topic. */
+  serverMessage(msg: Routed): void {
+    void this.queue.push(() => this.handleServerMessage(msg));
+  }
+
+  /** A session went away without `{leave}`. */
+  sessionGone(sess: Session): void {
+    void this.queue.push(() => this.detach(sess, false));
+  }
+
+  /** The session made a request (its user agent counts as the user's latest). */
+  userAgentSeen(_sess: Session): void {}
+
+  /** Stops the topic: it tells whom it must and detaches every session. */
+  unload(reason: 'idle' | 'shutdown' | 'deleted'): Promise<void> {
+    this.isStopping = true;
+    return this.queue.push(async () => {
+      await this.onUnload(reason);
+      for (const sess of this.sessions.keys()) {
+        sess.subs.delete(this.name);
+      }
+      this.sessions.clear();
+      this.ctx.hub.remove(this);
+    });
+  }
+
+  /** Runs a request in the inbox; an error becomes its reply. */
+  private run(req: Request, fn: () => Promise<void>): Promise<void> {
+    return this.queue.push(async () => {
+      if (this.isStopping) {
+        req.sess.send(reply('locked', req.msg.id, req.original, req.ts));
+        return;
+      }
+      try {
+        await fn();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) {
+          this.ctx.log.warn(`topic ${this.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        }
+        req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
+      }
+    });
+  }
+
+  // ---- operations the kinds implement ----
+
+  protected abstract handleSubscribe(req: Request<SubMsg>): Promise<void>;
+  protected abstract handleLeave(req: Request<LeaveMsg>): Promise<void>;
+  protected abstract handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void>;
+
+  protected handlePublish(_req: Request<PubMsg>): Promise<void> {
+    throw new ProtocolError('operationNotAllowed');
+  }
+
+  protected async handleNote(_req: Request<NoteMsg>): Promise<void> {}
+
+  protected abstract handleServerMessage(msg: Routed): Promise<void>;
+
+  /** Detaches a session (after `{leave}` or when it went away); `reply` when a request waits. */
+  protected abstract detach(sess: Session, byRequest: boolean): Promise<void>;
+
+  protected abstract onUnload(reason: 'idle' | 'shutdown' | 'deleted'): Promise<void>;
+
+  // ---- sessions ----
+
+  /** Attaches a session for a user; counts it online unless it is a background session. */
+  addSession(sess: Session, uid: Uid, isChanSub: boolean): void {
+    if (!this.sessions.has(sess)) {
+      this.sessions.set(sess, { uid, isChanSub });
+      sess.subs.set(this.name, this);
+      const pud = this.perUser.get(uid);
+      if (pud && !sess.background) {
+        pud.online++;
+      }
+    }
+    this.idleSince = null;
+  }
+
+  /** Detaches a session; returns its user and whether it was attached. */
+  removeSession(sess: Session): { uid: Uid; isChanSub: boolean } | null {
+    const pssd = this.sessions.get(sess);
+    if (!pssd) {
+      return null;
+    }
+    this.sessions.delete(sess);
+    sess.subs.delete(this.name);
+    const pud = this.perUser.get(pssd.uid);
+    if (pud && !sess.background && pud.online > 0) {
+      pud.online--;
+    }
+    if (this.sessions.size === 0 && this.cat !== 'sys') {
+      this.idleSince = Date.now();
+    }
+    return pssd;
+  }
+
+  /** The most recently active attached session of the topic, if any. */
+  sessionOf(uid: Uid): Session | undefined {
+    for (const [s, p] of this.sessions) {
+      if (p.uid === uid) {
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a user gets presence: P in want & given, or the notification is about access. */
+  protected passesPresence(uid: Uid, what: string, f: BroadcastFilter): boolean {
+    const mode = this.modeOf(uid);
+    return (
+      ((mode & MODE_PRES) !== 0 || what === 'gone' || what === 'acs') &&
+      (!f.filterIn || (mode & f.filterIn) !== 0) &&
+      (!f.filterOut || (mode & f.filterOut) === 0)
+    );
+  }
+
+  /**
+   * Sends a message to attached sessions, with the filters of presence and info. Sessions that
+   * cannot keep up are dropped. `perUser` adjusts the message per recipient (p2p names).
+   */
+  broadcast(msg: ServerMessage, f: BroadcastFilter = {}, perUser?: (uid: Uid, isChanSub: boolean) => ServerMessage): void {
+    for (const [sess, pssd] of [...this.sessions]) {
+      if (f.skipSid && sess.sid === f.skipSid) continue;
+      if ('pres' in msg) {
+        if (f.skipTopic && sess.subs.has(f.skipTopic)) continue;
+        if (f.singleUser && userId(pssd.uid) !== f.singleUser) continue;
+        if (f.excludeUser && userId(pssd.uid) === f.excludeUser) continue;
+        if (!this.passesPresence(pssd.uid, msg.pres.what, f)) continue;
+      } else if ('info' in msg) {
+        if (f.skipTopic && sess.subs.has(f.skipTopic)) continue;
+        if (!msg.info.src && (pssd.isChanSub || (this.modeOf(pssd.uid) & MODE_READ) === 0)) continue;
+        if (msg.info.what === 'kp' && msg.info.from === userId(pssd.uid)) continue;
+      } else if ((this.modeOf(pssd.uid) & MODE_READ) === 0 && !pssd.isChanSub) {
+        continue;
+      }
+      sess.send(perUser ? perUser(pssd.uid, pssd.isChanSub) : msg);
+    }
+  }
+
+  /** Whether any foreground session is attached. */
+  isOnline(): boolean {
+    for (const s of this.sessions.keys()) {
+      if (!s.background) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
