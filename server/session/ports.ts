@@ -35,6 +35,8 @@ export interface AuthResult {
 export interface AuthScheme {
   /** The scheme's own name (`basic`, `token`...), whatever its logical name. */
   readonly realName: string;
+  /** Prepares the scheme at start (an external authenticator is asked for its tag namespaces). */
+  init?(): Promise<void>;
   /** Whether the secret could make a new account (unique, policy-compliant); throws otherwise. */
   isUnique(secret: Buffer, remoteAddr: string): Promise<boolean>;
   /** Adds the record of a new account; returns it with the level and tags. */

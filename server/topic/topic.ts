@@ -196,8 +196,9 @@ export abstract class Topic {
   protected abstract handleLeave(req: Request<LeaveMsg>): Promise<void>;
   protected abstract handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void>;
 
+  /** Publishing needs W, which `me` and `fnd` never give. */
   protected handlePublish(_req: Request<PubMsg>): Promise<void> {
-    throw new ProtocolError('operationNotAllowed');
+    throw new ProtocolError('permissionDenied');
   }
 
   protected async handleNote(_req: Request<NoteMsg>): Promise<void> {}

@@ -6,6 +6,7 @@ import { DataFileError } from '../../server/store/init/data-file.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
 import { initDbCommand } from './init-db.js';
 import { keygenCommand } from './keygen.js';
+import { serveCommand } from './serve.js';
 
 /** Builds the `tinode` program with every command. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-v, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  serveCommand(program);
   initDbCommand(program);
   keygenCommand(program);
   for (const cmd of program.commands) {

@@ -1,0 +1,234 @@
+import type { Server } from 'node:http';
+import type { TinodeConfig } from '../src/config/schema.js';
+import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
+import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
+import { MODE_CP2P, MODE_CP2PD } from '../src/model/access.js';
+import { encodeServerJson } from '../src/wire/json-encode.js';
+import { reply } from '../src/wire/replies.js';
+import { bundledSamplePath, packageVersion } from '../src/paths.js';
+import { Schemes } from './auth/schemes.js';
+import type { ServerContext } from './context.js';
+import { Hub } from './hub/hub.js';
+import type { Logger } from './log.js';
+import { SessionRegistry } from './session/registry.js';
+import type { CredValidator } from './session/ports.js';
+import { Session } from './session/session.js';
+import { readDataFile } from './store/init/data-file.js';
+import { loadData } from './store/init/loader.js';
+import { isStoreError } from './store/errors.js';
+import { Store } from './store/store.js';
+import { createHttpServer, listen } from './transport/http.js';
+import { LongPollTransport } from './transport/longpoll.js';
+import { staticHandler } from './transport/static.js';
+import type { HttpReplies } from './transport/types.js';
+import { WebsocketTransport } from './transport/websocket.js';
+import { EmailValidator, TelValidator, type EmailConfig, type TelConfig } from './validate/validators.js';
+import { SCHEMA_VERSION } from './store/sql/schema.js';
+
+/**
+ * The composition root: builds every part of the server from the config and starts listening.
+ * The returned handle stops it gracefully.
+ */
+export interface ServerOptions {
+  log: Logger;
+  /** Create the database and load the bundled sample when an SQLite database does not exist yet. */
+  autoInitSqlite?: boolean;
+  /** Folder of static files served at `static_mount`. */
+  staticDir?: string | undefined;
+  /** Timings, shortened by tests. */
+  timings?: Partial<Timings>;
+}
+
+export interface Timings {
+  /** Websocket ping interval; a client silent for two is dropped. */
+  pingMs: number;
+  /** Long poll held open at most this long. */
+  pollMs: number;
+  /** Long-poll sessions not polled for this long expire. */
+  lpIdleMs: number;
+  /** Topics without sessions unload after this long. */
+  topicIdleMs: number;
+}
+
+const DEFAULT_TIMINGS: Timings = { pingMs: 49_500, pollMs: 49_500, lpIdleMs: 70_000, topicIdleMs: 4_000 };
+
+export interface RunningServer {
+  /** `http://host:port` where clients connect. */
+  readonly url: string;
+  readonly ctx: ServerContext;
+  /** Stops gracefully: sessions get "server shutdown", queued work finishes, connections close. */
+  close(): Promise<void>;
+}
+
+/** Opens the store, creating an SQLite database with the sample data on first start if asked. */
+async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Store> {
+  const store = await Store.open(config.store_config);
+  try {
+    if (!(await store.isInitialized())) {
+      if (!(opts.autoInitSqlite && config.store_config.use_adapter === 'sqlite')) {
+        throw new Error(`no Tinode database at ${store.describe()}: create it with "tinode init-db" (add --data sample for sample users)`);
+      }
+      opts.log.info(`no database at ${store.describe()}: creating it and loading the sample data (alice/alice123, bob/bob123, ...)`);
+      await store.adapter.createDb(false);
+      const path = bundledSamplePath();
+      const summary = await loadData(store, readDataFile(path), path, { p2pDelete: config.p2p_delete_enabled });
+      opts.log.info(`sample data loaded: ${summary.users.length} users, ${summary.groupTopics.length} group topics, ${summary.messages} messages`);
+    }
+    await store.checkReady();
+  } catch (err) {
+    await store.close();
+    if (isStoreError(err, 'db-version')) {
+      throw new Error(`${err.message}: back up the database and run "tinode init-db --upgrade"`);
+    }
+    throw err;
+  }
+  return store;
+}
+
+function buildValidators(config: TinodeConfig, store: Store, log: Logger) {
+  const validators = new Map<string, { validator: CredValidator; addToTags: boolean }>();
+  const required = new Map<AuthLevel, string[]>();
+  const sections = config.acc_validation;
+  for (const [method, section] of Object.entries(sections)) {
+    // A validator works when it is required at some level or adds tags (users may add it).
+    if (section.required.length === 0 && !section.add_to_tags) {
+      continue;
+    }
+    const raw = (section.config ?? {}) as Record<string, unknown>;
+    const validator = method === 'email' ? new EmailValidator(raw as EmailConfig, store, log) : new TelValidator(raw as TelConfig, store, log);
+    validators.set(method, { validator, addToTags: section.add_to_tags });
+    for (const level of section.required) {
+      const lvl = parseAuthLevel(level);
+      required.set(lvl, [...(required.get(lvl) ?? []), method]);
+    }
+  }
+  return { validators, required };
+}
+
+function httpReplies(): HttpReplies {
+  const now = () => new Date();
+  return {
+    apiKeyRequired: () => encodeServerJson(reply('apiKeyRequired', '', '', now())),
+    sessionNotFound: () => encodeServerJson(reply('sessionNotFound', '', '', now())),
+    malformed: (id) => encodeServerJson(reply('malformed', id, '', now())),
+    methodNotAllowed: () => encodeServerJson(reply('operationNotAllowed', '', '', now())),
+    notFound: () => encodeServerJson(reply('notFound', '', '', now())),
+    lpCreated: (id, sid) => encodeServerJson(reply('created', id, '', now(), { sid })),
+  };
+}
+
+/** Builds the server from a validated config and starts listening on `config.listen`. */
+export async function startServer(config: TinodeConfig, opts: ServerOptions): Promise<RunningServer> {
+  const { log } = opts;
+  const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+  const store = await openStore(config, opts);
+  let auth: Schemes;
+  try {
+    auth = await Schemes.create(config.auth_config, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { validators, required } = buildValidators(config, store, log);
+  const reqCredParam: Record<string, string[]> = {};
+  for (const [lvl, methods] of required) {
+    reqCredParam[authLevelName(lvl)] = methods;
+  }
+  const immutable = new Set([...auth.restrictedTags(), ...[...validators.keys()].filter((m) => validators.get(m)?.addToTags)]);
+  let ctx!: ServerContext;
+  const hub = new Hub(() => ctx, timings.topicIdleMs);
+  const sessions = new SessionRegistry<Session>();
+  ctx = {
+    config,
+    store,
+    hub,
+    sessions,
+    log,
+    auth,
+    validators,
+    limits: {
+      maxMessageSize: config.max_message_size,
+      maxSubscriberCount: config.max_subscriber_count,
+      maxTagCount: config.max_tag_count,
+      maxFileUploadSize: config.media.use_handler ? config.media.max_size : 0,
+      msgDeleteAge: config.msg_delete_age,
+      permanentAccounts: config.permanent_accounts,
+      defaultCountryCode: config.default_country_code || 'US',
+    },
+    tags: { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() },
+    requiredCreds: required,
+    reqCredParam: Object.keys(reqCredParam).length > 0 ? reqCredParam : null,
+    p2pMode: config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P,
+    version: { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` },
+    shuttingDown: false,
+  };
+  const salt = decodeSalt(config.api_key_salt);
+  const host = {
+    open(conn: import('./session/connection.js').Connection) {
+      const sess = new Session(ctx, conn);
+      sessions.add(sess);
+      return sess;
+    },
+  };
+  const replies = httpReplies();
+  const common = {
+    host,
+    replies,
+    checkApiKey: (key: string) => checkApiKey(key, salt) !== null,
+    maxMessageSize: config.max_message_size,
+    useXForwardedFor: config.use_x_forwarded_for,
+  };
+  const ws = new WebsocketTransport({ ...common, compression: !config.ws_compression_disabled, pingIntervalMs: timings.pingMs }, log);
+  const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs }, log);
+  const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
+  const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
+  const server: Server = createHttpServer(
+    {
+      apiPath: apiPath.startsWith('/') ? apiPath : '/' + apiPath,
+      ws,
+      lp,
+      replies,
+      static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control) : undefined,
+      xFrameOptions: config.x_frame_options,
+      hstsMaxAge: tls ? config.tls.strict_max_age : 0,
+      tls,
+    },
+    log,
+  );
+  let url: string;
+  try {
+    url = await listen(server, config.listen, tls ? 'https' : 'http');
+  } catch (err) {
+    await store.close();
+    throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
+  }
+  log.info(`tinode ${packageVersion()} listening on ${url} (websocket ${apiPath}v0/channels, long polling ${apiPath}v0/channels/lp)`);
+  log.info(`database: ${store.describe()} (schema ${SCHEMA_VERSION})`);
+  if (config.api_key_salt === 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=') {
+    log.info('API key: the public demo key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K is valid (default api_key_salt; make your own with "tinode keygen")');
+  }
+  if (opts.staticDir) {
+    log.info(`static files from ${opts.staticDir} at ${config.static_mount}`);
+  }
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      ctx.shuttingDown = true;
+      server.close();
+      const live = sessions.all();
+      const count = sessions.stopAll(encodeServerJson(reply('shutdown', '', '', new Date())));
+      await Promise.all(live.map((s) => s.idle()));
+      await hub.shutdown();
+      ws.close();
+      lp.close();
+      server.closeAllConnections();
+      for (const v of validators.values()) {
+        if (v.validator instanceof EmailValidator) v.validator.close();
+      }
+      await store.close();
+      log.info(`stopped: ${count} sessions closed`);
+    })();
+    return closing;
+  };
+  return { url, ctx, close };
+}

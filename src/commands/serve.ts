@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { startServer } from '../../server/index.js';
+import { createLogger } from '../../server/log.js';
+import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { ConfigError } from '../config/errors.js';
+
+interface ServeOptions {
+  config?: string;
+  listen?: string;
+  grpcListen?: string;
+  db?: string;
+  staticMount?: string;
+  logLevel: string;
+}
+
+/** `tinode serve`: the chat server. Runs until SIGINT or SIGTERM, then stops gracefully. */
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the chat server: websocket and long polling (gRPC and files arrive later)')
+    .option('--config <file>', 'tinode.conf to read (default: built-in defaults)')
+    .option('--listen <[host]:port>', 'address for websocket and long-poll clients (default :6060)')
+    .option('--grpc-listen <[host]:port>', 'address for gRPC clients (reserved: gRPC is not served yet)')
+    .option('--db <url>', 'the database: sqlite:PATH (default sqlite:./data/tinode.db), mysql://... or postgres://...')
+    .option('--static-mount <dir>', 'serve this folder of static files (e.g. TinodeWeb) at static_mount (default /)')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .addHelpText(
+      'after',
+      `
+On first start with the default SQLite database, the database is created with the sample users
+(alice/alice123, bob/bob123, ...). Clients connect to ws://HOST:6060/v0/channels with the API key
+AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K (valid with the default api_key_salt).
+`,
+    )
+    .action(async (opts: ServeOptions) => {
+      if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
+        throw new CommandFailure(`--log-level must be debug, info, warn or error, not "${opts.logLevel}"`, EXIT_USAGE);
+      }
+      const set: Record<string, unknown> = {};
+      if (opts.listen !== undefined) set.listen = opts.listen;
+      if (opts.grpcListen !== undefined) set.grpc_listen = opts.grpcListen;
+      const { config, warnings, source } = loadConfig(opts.config, { db: opts.db, set });
+      const log = createLogger({ level: opts.logLevel as 'info' });
+      warnings.forEach((w) => log.warn(w));
+      log.info(`config: ${source}`);
+      let server;
+      try {
+        server = await startServer(config, { log, autoInitSqlite: true, staticDir: opts.staticMount });
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          throw err;
+        }
+        throw new CommandFailure(err instanceof Error ? err.message : String(err));
+      }
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) {
+            log.warn(`${signal} again: exiting now`);
+            process.exit(1);
+          }
+          stopping = true;
+          log.info(`${signal}: shutting down`);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
