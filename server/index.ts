@@ -135,10 +135,9 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     reqCredParam[authLevelName(lvl)] = methods;
   }
   const immutable = new Set([...auth.restrictedTags(), ...[...validators.keys()].filter((m) => validators.get(m)?.addToTags)]);
-  let ctx!: ServerContext;
   const hub = new Hub(() => ctx, timings.topicIdleMs);
   const sessions = new SessionRegistry<Session>();
-  ctx = {
+  const ctx: ServerContext = {
     config,
     store,
     hub,

@@ -1,0 +1,114 @@
+import sdk from 'tinode-sdk';
+import WebSocket from 'ws';
+import XMLHttpRequest from 'xhr2';
+
+/**
+ * tinode-sdk 0.25.3, the official JavaScript client, set up for Node: `ws` and `xhr2` as the
+ * network, a stand-in for IndexedDB (nothing is cached), explicit transports.
+ */
+export const DEMO_KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
+
+/** The parts of the SDK's API the tests use, typed loosely where the SDK has no types. */
+export interface SdkTopic {
+  name: string;
+  subscribe(get?: unknown, set?: unknown): Promise<SdkCtrl>;
+  leave(unsub?: boolean): Promise<SdkCtrl>;
+  getMeta(query: unknown): Promise<SdkCtrl>;
+  setMeta(params: unknown): Promise<SdkCtrl>;
+  startMetaQuery(): { withDesc(): unknown; withSub(): unknown; withTags(): unknown; withCred(): unknown; build(): unknown } & Record<string, unknown>;
+  isSubscribed(): boolean;
+  contacts(cb: (c: Record<string, unknown>) => void): void;
+  tags(): string[];
+  getCredentials?(): Record<string, unknown>[];
+  public: Record<string, unknown> | undefined;
+  private: unknown;
+  onMetaSub?: (sub: Record<string, unknown>) => void;
+  onSubsUpdated?: (subs: string[], count?: number) => void;
+  onContactUpdate?: (what: string, cont: Record<string, unknown>) => void;
+  onTagsUpdated?: (tags: string[]) => void;
+  onMetaDesc?: (desc: Record<string, unknown>) => void;
+  onPres?: (pres: Record<string, unknown>) => void;
+  getContact?(name: string): Record<string, unknown> | undefined;
+  userDesc?(uid: string): Record<string, unknown> | undefined;
+  [key: string]: unknown;
+}
+
+export interface SdkCtrl {
+  code: number;
+  text: string;
+  topic?: string;
+  params?: Record<string, unknown>;
+}
+
+export interface SdkClient {
+  connect(host?: string): Promise<void>;
+  disconnect(): void;
+  isConnected(): boolean;
+  isAuthenticated(): boolean;
+  getCurrentUserID(): string;
+  loginBasic(login: string, password: string, cred?: unknown): Promise<SdkCtrl>;
+  loginToken(token: string, cred?: unknown): Promise<SdkCtrl>;
+  login(scheme: string, secret: string, cred?: unknown): Promise<SdkCtrl>;
+  createAccountBasic(login: string, password: string, params?: unknown): Promise<SdkCtrl>;
+  createAccount(scheme: string, secret: string | null, login: boolean, params?: unknown): Promise<SdkCtrl>;
+  updateAccountBasic(uid: string | null, login: string, password: string, params?: unknown): Promise<SdkCtrl>;
+  requestResetAuthSecret(scheme: string, method: string, value: string): Promise<SdkCtrl>;
+  getAuthToken(): { token: string; expires: Date } | null;
+  getMeTopic(): SdkTopic;
+  getFndTopic(): SdkTopic;
+  getTopic(name: string): SdkTopic;
+  delCurrentUser(hard: boolean): Promise<SdkCtrl>;
+  getServerInfo(): Record<string, unknown>;
+  getServerParam(name: string, def?: unknown): unknown;
+  onConnect?: (code: number, text: string, params: unknown) => void;
+  onDisconnect?: (err: unknown) => void;
+  onMessage?: (msg: unknown) => void;
+  onRawMessage?: (text: string) => void;
+  [key: string]: unknown;
+}
+
+interface SdkModule {
+  Tinode: (new (config: Record<string, unknown>, onComplete?: () => void) => SdkClient) & {
+    setNetworkProviders(ws: unknown, xhr: unknown): void;
+    setDatabaseProvider(db: unknown): void;
+  };
+}
+
+const { Tinode } = sdk as unknown as SdkModule;
+
+/** IndexedDB stand-in: deleting succeeds at once; opening never completes (not used: persist is off). */
+const noDatabase = {
+  deleteDatabase() {
+    const req: { onsuccess?: (e: unknown) => void } = {};
+    setTimeout(() => req.onsuccess?.({ target: {} }), 0);
+    return req;
+  },
+  open() {
+    return {};
+  },
+};
+
+Tinode.setNetworkProviders(WebSocket, XMLHttpRequest);
+Tinode.setDatabaseProvider(noDatabase);
+
+/** A new SDK client for the server at `host` over `transport`, connected (and `{hi}` answered). */
+export async function connectSdk(host: string, transport: 'ws' | 'lp'): Promise<SdkClient> {
+  const client = new Tinode({ appName: 'sdk-test', host, apiKey: DEMO_KEY, transport, secure: false, persist: false });
+  await new Promise<void>((resolve, reject) => {
+    client.onConnect = () => resolve();
+    client.connect().catch(reject);
+    setTimeout(() => reject(new Error(`no {hi} answer over ${transport}`)), 5000).unref();
+  });
+  return client;
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+export async function until(check: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { startServer, type RunningServer } from '../../server/index.js';
+import { createLogger, silentLogger } from '../../server/log.js';
+
+/**
+ * A real server on a free loopback port over a fresh SQLite database with the bundled sample
+ * data (created on start, as `tinode serve` does). `TINODE_TEST_LOG=debug` shows its log.
+ */
+export interface TestServer {
+  server: RunningServer;
+  /** `127.0.0.1:port` */
+  host: string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(set: Record<string, unknown> = {}, db?: string): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tinode-srv-'));
+  const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', ...set } });
+  const level = process.env.TINODE_TEST_LOG;
+  const log = level ? createLogger({ level: level as 'debug' }) : silentLogger;
+  const server = await startServer(config, { log, autoInitSqlite: true, timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000 } });
+  return {
+    server,
+    host: server.url.replace(/^https?:\/\//, ''),
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+declare module "xhr2";
+declare module "tinode-sdk";
