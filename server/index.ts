@@ -218,7 +218,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       const count = sessions.stopAll(encodeServerJson(reply('shutdown', '', '', new Date())));
       await Promise.all(live.map((s) => s.idle()));
       await hub.shutdown();
-      ws.close();
+      await ws.close();
       lp.close();
       server.closeAllConnections();
       for (const v of validators.values()) {

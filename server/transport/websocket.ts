@@ -114,9 +114,31 @@ export class WebsocketTransport {
     }
   }
 
-  /** Stops accepting and closes every connection (after sessions sent their goodbyes). */
-  close(): void {
+  /**
+   * Stops accepting and closes every connection. Connections that sessions are closing (after a
+   * last message) get `graceMs` to finish; the rest are cut.
+   */
+  async close(graceMs = 1000): Promise<void> {
     clearInterval(this.timer);
+    const open = [...this.wss.clients];
+    await Promise.race([
+      Promise.all(
+        open.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === ws.CLOSED) {
+                resolve();
+                return;
+              }
+              ws.once('close', () => resolve());
+              if (ws.readyState === ws.OPEN) {
+                ws.close(1001);
+              }
+            }),
+        ),
+      ),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
     for (const ws of this.wss.clients) {
       ws.terminate();
     }

@@ -8,6 +8,16 @@ import XMLHttpRequest from 'xhr2';
  */
 export const DEMO_KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
 
+/** The SDK's builder of `{get}` queries. */
+export interface MetaQueryBuilder {
+  withDesc(): MetaQueryBuilder;
+  withSub(): MetaQueryBuilder;
+  withTags(): MetaQueryBuilder;
+  withCred(): MetaQueryBuilder;
+  withLaterData(limit?: number): MetaQueryBuilder;
+  build(): unknown;
+}
+
 /** The parts of the SDK's API the tests use, typed loosely where the SDK has no types. */
 export interface SdkTopic {
   name: string;
@@ -15,7 +25,7 @@ export interface SdkTopic {
   leave(unsub?: boolean): Promise<SdkCtrl>;
   getMeta(query: unknown): Promise<SdkCtrl>;
   setMeta(params: unknown): Promise<SdkCtrl>;
-  startMetaQuery(): { withDesc(): unknown; withSub(): unknown; withTags(): unknown; withCred(): unknown; build(): unknown } & Record<string, unknown>;
+  startMetaQuery(): MetaQueryBuilder;
   isSubscribed(): boolean;
   contacts(cb: (c: Record<string, unknown>) => void): void;
   tags(): string[];

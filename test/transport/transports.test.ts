@@ -55,7 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  ws.close();
+  await ws.close(100);
   lp.close();
   await new Promise((r) => server.close(r));
 });
