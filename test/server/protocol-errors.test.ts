@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { DEMO_KEY } from '../helpers/sdk.js';
+import { RawClient } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -17,64 +16,7 @@ afterAll(async () => {
   await srv.close();
 });
 
-type Json = Record<string, Record<string, unknown>>;
-
-class Raw {
-  private readonly inbox: Json[] = [];
-  private waiters: ((m: Json) => void)[] = [];
-  closeCode: number | null = null;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const text = d.toString();
-      const msg = text === '0' ? { probe: { text } } : (JSON.parse(text) as Json);
-      const w = this.waiters.shift();
-      if (w) w(msg);
-      else this.inbox.push(msg);
-    });
-    ws.on('close', (code) => (this.closeCode = code));
-  }
-
-  static open(): Promise<Raw> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://${srv.host}/v0/channels?apikey=${DEMO_KEY}`);
-      ws.once('open', () => resolve(new Raw(ws)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  next(ms = 2000): Promise<Json> {
-    const m = this.inbox.shift();
-    if (m) return Promise.resolve(m);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no message')), ms);
-      this.waiters.push((msg) => {
-        clearTimeout(t);
-        resolve(msg);
-      });
-    });
-  }
-
-  /** Sends and returns the first answer. */
-  async ask(msg: unknown): Promise<Json> {
-    this.send(msg);
-    return this.next();
-  }
-
-  async hello(): Promise<void> {
-    const r = await this.ask({ hi: { id: 'h', ver: '0.25.3', ua: 'raw-test' } });
-    expect(r.ctrl?.code).toBe(201);
-  }
-
-  async login(user: string): Promise<void> {
-    const r = await this.ask({ login: { id: 'l', scheme: 'basic', secret: Buffer.from(`${user}:${user}123`).toString('base64') } });
-    expect(r.ctrl?.code).toBe(200);
-  }
-}
+const Raw = { open: () => RawClient.open(srv.host) };
 
 describe('bad input', () => {
   it('answers each kind of bad message with the reference ctrl, and the session carries on', async () => {
