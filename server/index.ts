@@ -161,6 +161,11 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     version: { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` },
     shuttingDown: false,
   };
+  try {
+    await hub.loadSys();
+  } catch (err) {
+    log.warn(`the sys topic could not be loaded (${err instanceof Error ? err.message : String(err)}); reports to sys are refused until it exists`);
+  }
   const salt = decodeSalt(config.api_key_salt);
   const host = {
     open(conn: import('./session/connection.js').Connection) {

@@ -1,7 +1,10 @@
-import { MODE_JOIN, MODE_READ, modeToString } from '../../src/model/access.js';
+import { MODE_APPROVE, MODE_JOIN, MODE_OWNER, MODE_READ, modeToString, parseMode } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { isChannel, p2pName, parseP2P, parseUserId, userId } from '../../src/model/uid.js';
-import type { GetMsg } from '../../src/wire/client-messages.js';
+import type { GetMsg, SetMsg } from '../../src/wire/client-messages.js';
+import { reply } from '../../src/wire/replies.js';
+import type { SubscriptionUpdate } from '../store/types.js';
+import { mergeValue } from '../topic/merge.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { AccessModeMsg, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../session/request.js';
@@ -112,4 +115,60 @@ export async function offlineGetSub(req: Request<GetMsg>): Promise<void> {
     out.deleted = s.deletedAt;
   }
   req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, sub: [out] } });
+}
+
+/**
+ * `{set}` of one's own subscription to a topic the session is not attached to: private (merged)
+ * and wanted mode (no ownership changes; p2p modes clipped, A kept).
+ */
+export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
+  const { ctx } = req.sess;
+  const now = new Date();
+  const b = req.msg.body;
+  const priv = b.desc?.private;
+  const mode = b.sub?.mode;
+  if ((priv === undefined || priv === null) && !mode) {
+    req.sess.send(reply('notModified', req.msg.id, req.original, now));
+    return;
+  }
+  if (b.sub?.user && b.sub.user !== userId(req.asUser)) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const name = isChannel(req.original) ? req.original : req.rcptTo;
+  const sub = await ctx.store.adapter.subscriptionGet(name, req.asUser, false);
+  if (!sub) {
+    throw new ProtocolError('notFound');
+  }
+  const update: SubscriptionUpdate = {};
+  if (priv !== undefined && priv !== null) {
+    const merged = mergeValue(sub.private, priv);
+    if (merged.changed) update.private = merged.value;
+  }
+  if (mode) {
+    let want = parseMode(mode);
+    if (want === null) {
+      throw new ProtocolError('malformed');
+    }
+    if ((want & MODE_OWNER) !== (sub.modeWant & MODE_OWNER)) {
+      throw new ProtocolError('permissionDenied');
+    }
+    if (req.rcptTo.startsWith('p2p')) {
+      want = (want & ctx.p2pMode) | MODE_APPROVE;
+    }
+    if (want !== sub.modeWant) {
+      update.modeWant = want;
+      sub.modeWant = want;
+    }
+  }
+  if (Object.keys(update).length === 0) {
+    req.sess.send(reply('notModified', req.msg.id, req.original, now));
+    return;
+  }
+  update.updatedAt = now;
+  await ctx.store.adapter.subsUpdate(name, req.asUser, update);
+  const params: Record<string, unknown> = {};
+  if (update.modeWant !== undefined) {
+    params.acs = { given: modeToString(sub.modeGiven), want: modeToString(sub.modeWant), mode: modeToString(sub.modeGiven & sub.modeWant) };
+  }
+  req.sess.send(reply('ok', req.msg.id, req.original, now, params));
 }

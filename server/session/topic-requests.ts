@@ -1,7 +1,8 @@
 import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import { offlineGetDesc, offlineGetSub } from '../hub/offline.js';
+import { offlineGetDesc, offlineGetSub, offlineSetSub } from '../hub/offline.js';
+import { uidToString } from '../../src/model/uid.js';
 import { metaWhat, META_AUX, META_CRED, META_DESC, META_SUB, META_TAGS } from '../topic/meta-what.js';
 import { handleDelUser } from './acc.js';
 import type { Request } from './request.js';
@@ -17,11 +18,13 @@ function routed<T extends Request>(req: T): T {
 }
 
 export async function handleSub(r: Request<SubMsg>): Promise<void> {
+  let req: Request<SubMsg>;
   if (r.original.startsWith('new') || r.original.startsWith('nch')) {
-    // Group topics arrive with the conversations work.
-    throw new ProtocolError('notImplemented');
+    // A new group or channel gets its permanent name now; the reply carries the temporary one.
+    req = { ...r, rcptTo: 'grp' + uidToString(r.sess.ctx.store.newUid()) };
+  } else {
+    req = routed(r);
   }
-  const req = routed(r);
   if (req.sess.subs.has(req.rcptTo)) {
     req.sess.send(reply('alreadySubscribed', req.msg.id, req.original, req.ts));
     return;
@@ -50,7 +53,9 @@ export async function handlePub(r: Request<PubMsg>): Promise<void> {
   const req = routed(r);
   const topic = req.sess.subs.get(req.rcptTo);
   if (!topic) {
-    throw new ProtocolError('attachFirst');
+    // Only `sys` takes messages from sessions not attached to it.
+    await req.sess.ctx.hub.publishDetached(req);
+    return;
   }
   await topic.publish(req);
 }
@@ -85,9 +90,12 @@ export async function handleSet(r: Request<SetMsg>): Promise<void> {
     await topic.meta(req);
     return;
   }
-  // Tags, credentials and aux need an attached topic; desc and sub of a detached one come with
-  // the conversations work.
-  throw new ProtocolError('permissionDenied');
+  if (what & (META_TAGS | META_CRED | META_AUX)) {
+    // Tags, credentials and aux need an attached topic.
+    throw new ProtocolError('permissionDenied');
+  }
+  // A user's own private value and wanted mode change without attaching.
+  await offlineSetSub(req);
 }
 
 export async function handleDel(r: Request<DelMsg>): Promise<void> {
@@ -99,6 +107,11 @@ export async function handleDel(r: Request<DelMsg>): Promise<void> {
   const req = routed(r);
   if (!['msg', 'topic', 'sub', 'cred'].includes(what)) {
     throw new ProtocolError('malformed');
+  }
+  if (what === 'topic') {
+    // Attached or not: the hub knows whether the topic is live.
+    await req.sess.ctx.hub.deleteTopicRequest(req);
+    return;
   }
   const topic = req.sess.subs.get(req.rcptTo);
   if (!topic) {

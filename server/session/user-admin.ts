@@ -19,11 +19,9 @@ function evict(ctx: ServerContext, uid: Uid, skipSid: string): void {
   ctx.sessions.evictUser(uid, skipSid, encodeServerJson(reply('evicted', '', '', new Date())));
 }
 
-/** Stops the user's live `me` and `fnd` topics. */
+/** Stops the user's live topics: me, fnd, slf, p2p topics with the user, groups the user owns. */
 async function stopUserTopics(ctx: ServerContext, uid: Uid): Promise<void> {
-  for (const name of [userId(uid), 'fnd' + userId(uid).slice(3)]) {
-    await ctx.hub.get(name)?.unload('deleted');
-  }
+  await ctx.hub.stopTopicsForUser(uid);
 }
 
 /** Changes an account's state (`ok`, `susp`); returns false when it already was in that state. */

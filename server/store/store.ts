@@ -146,12 +146,17 @@ export class Store {
   // ---- topics ----
 
   /** Creates a group topic (or `slf`) and, when there is an owner, the owner's full subscription. */
-  async createTopic(topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt'> & { createdAt?: Date }, ownerWant = MODE_CFULL, ownerPrivate: unknown = null): Promise<Topic> {
+  async createTopic(
+    topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt'> & { createdAt?: Date },
+    ownerWant = MODE_CFULL,
+    ownerPrivate: unknown = null,
+    ownerGiven = MODE_CFULL,
+  ): Promise<Topic> {
     const createdAt = topic.createdAt ?? new Date();
     const full: Topic = { ...topic, createdAt, updatedAt: createdAt, touchedAt: createdAt };
     await this.adapter.topicCreate(full);
     if (full.owner !== 0n) {
-      await this.adapter.topicShare(full.name, [this.subscription(full.owner, full.name, ownerWant, MODE_CFULL, ownerPrivate, createdAt)]);
+      await this.adapter.topicShare(full.name, [this.subscription(full.owner, full.name, ownerWant, ownerGiven, ownerPrivate, createdAt)]);
     }
     return full;
   }

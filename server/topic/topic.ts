@@ -160,10 +160,10 @@ export abstract class Topic {
   userAgentSeen(_sess: Session): void {}
 
   /** Stops the topic: it tells whom it must and detaches every session. */
-  unload(reason: 'idle' | 'shutdown' | 'deleted'): Promise<void> {
+  unload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void> {
     this.isStopping = true;
     return this.queue.push(async () => {
-      await this.onUnload(reason);
+      await this.onUnload(reason, skipSid);
       for (const sess of this.sessions.keys()) {
         sess.subs.delete(this.name);
       }
@@ -208,7 +208,7 @@ export abstract class Topic {
   /** Detaches a session (after `{leave}` or when it went away); `reply` when a request waits. */
   protected abstract detach(sess: Session, byRequest: boolean): Promise<void>;
 
-  protected abstract onUnload(reason: 'idle' | 'shutdown' | 'deleted'): Promise<void>;
+  protected abstract onUnload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void>;
 
   // ---- sessions ----
 

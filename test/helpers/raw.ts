@@ -14,6 +14,7 @@ export class RawClient {
     ws.on('message', (d) => {
       const text = d.toString();
       const msg = text === '0' ? { probe: { text } } : (JSON.parse(text) as Json);
+      if (process.env.TINODE_TEST_RAW) console.log('<<', text);
       const w = this.waiters.shift();
       if (w) w(msg);
       else this.inbox.push(msg);
@@ -30,6 +31,7 @@ export class RawClient {
   }
 
   send(msg: unknown): void {
+    if (process.env.TINODE_TEST_RAW) console.log('>>', typeof msg === 'string' ? msg : JSON.stringify(msg));
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
@@ -37,11 +39,16 @@ export class RawClient {
     const m = this.inbox.shift();
     if (m) return Promise.resolve(m);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no message')), ms);
-      this.waiters.push((msg) => {
+      const waiter = (msg: Json) => {
         clearTimeout(t);
         resolve(msg);
-      });
+      };
+      const t = setTimeout(() => {
+        // A waiter that gave up must not swallow the next message.
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error('no message'));
+      }, ms);
+      this.waiters.push(waiter);
     });
   }
 

@@ -116,14 +116,22 @@ export async function createDb(ctx: Ctx, s: ConnectionSettings, reset: boolean, 
       throw new StoreError('duplicate', `the database ${s.path} already has Tinode tables`);
     }
   } else {
+    // Refuse before touching the pool, so the adapter stays usable on an existing database.
+    if (!reset && (await hasTables(c))) {
+      throw new StoreError('duplicate', `the database ${s.database} already has Tinode tables`);
+    }
     await ctx.db.destroy();
-    await withServerConnection(s, async (k) => {
-      if (reset) {
-        await k.raw(s.dialect === 'mysql' ? `DROP DATABASE IF EXISTS \`${s.database}\`` : `DROP DATABASE IF EXISTS "${s.database}"`);
-      }
-      await (s.dialect === 'mysql' ? createMysqlDatabase(k, s.database) : createPostgresDatabase(k, s.database));
-    });
-    c = await reconnect();
+    try {
+      await withServerConnection(s, async (k) => {
+        if (reset) {
+          await k.raw(s.dialect === 'mysql' ? `DROP DATABASE IF EXISTS \`${s.database}\`` : `DROP DATABASE IF EXISTS "${s.database}"`);
+        }
+        await (s.dialect === 'mysql' ? createMysqlDatabase(k, s.database) : createPostgresDatabase(k, s.database));
+      });
+    } finally {
+      // The old pool is gone whether or not the database was made.
+      c = await reconnect();
+    }
   }
   const build = async (tx: Ctx) => {
     for (const t of TABLES) {

@@ -1,0 +1,245 @@
+import { MODE_DELETE, MODE_PRES, MODE_READ, MODE_WRITE } from '../../src/model/access.js';
+import { userId, type Uid } from '../../src/model/uid.js';
+import type { DelMsg, GetMsg, GetOpts, PubMsg, SubMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { reply } from '../../src/wire/replies.js';
+import type { DataMsg, RangeMsg, ServerMessage } from '../../src/wire/server-messages.js';
+import { errorReply } from '../session/error-reply.js';
+import type { Request } from '../session/request.js';
+import { normalizeRanges } from '../store/ranges.js';
+import type { Message, QueryOpt, Range } from '../store/types.js';
+import { fileIdFromUrl } from './attachments.js';
+import type { ConvTopic } from './conversation.js';
+
+/** Messages of a conversation: publishing, history, deletion. */
+
+/** A `{pub}` waiting for the topic's next group commit. */
+export interface PendingPub {
+  req: Request<PubMsg>;
+  done: () => void;
+}
+
+/** The most messages one `{del}` with several ranges may name (the reference's limit). */
+const MAX_DELETE_COUNT = 1024;
+
+/**
+ * Stores a batch of publications in one transaction, then acknowledges each with its seq and
+ * broadcasts it. Refused ones get their reply and take no seq. If the store fails, every message
+ * of the batch gets 500 and the topic's seq does not move.
+ */
+export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise<void> {
+  const accepted: { req: Request<PubMsg>; msg: Message; attachments: Uid[] }[] = [];
+  let seq = t.lastId;
+  for (const { req } of batch) {
+    const refusal = pubRefusal(t, req);
+    if (refusal) {
+      req.sess.send(reply(refusal, req.msg.id, t.nameFor(req), req.ts));
+      continue;
+    }
+    let head = req.msg.body.head ? { ...req.msg.body.head } : null;
+    if (req.asUser !== req.sess.uid) {
+      // Root publishing on behalf of a user: the real sender is named.
+      head = { ...(head ?? {}), sender: userId(req.sess.uid) };
+    } else if (head && 'sender' in head) {
+      delete head.sender;
+      if (Object.keys(head).length === 0) head = null;
+    }
+    seq++;
+    const msg: Message = {
+      id: 0,
+      createdAt: req.ts,
+      updatedAt: req.ts,
+      deletedAt: null,
+      delId: 0,
+      seqId: seq,
+      topic: t.name,
+      from: req.asUser,
+      head,
+      content: req.msg.body.content,
+    };
+    const attachments = (req.msg.extra?.attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
+    accepted.push({ req, msg, attachments });
+  }
+  if (accepted.length === 0) {
+    return;
+  }
+  try {
+    await t.ctx.store.adapter.messageSaveAll(t.name, accepted.map((a) => a.msg));
+  } catch (err) {
+    t.ctx.log.warn(`topic ${t.name}: failed to save ${accepted.length} message(s): ${err instanceof Error ? err.message : String(err)}`);
+    for (const a of accepted) {
+      a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
+    }
+    return;
+  }
+  // Senders who can read have read their own messages.
+  const lastBySender = new Map<Uid, number>();
+  for (const a of accepted) {
+    const pud = t.perUser.get(a.msg.from);
+    if (pud && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0) {
+      lastBySender.set(a.msg.from, a.msg.seqId);
+    }
+  }
+  for (const [from, last] of lastBySender) {
+    await t.ctx.store.adapter.subsUpdate(t.name, from, { recvSeqId: last, readSeqId: last, updatedAt: new Date() }).catch((err: unknown) => {
+      t.ctx.log.warn(`topic ${t.name}: failed to mark own message read: ${String(err)}`);
+    });
+  }
+  for (const a of accepted) {
+    if (a.attachments.length > 0) {
+      await t.ctx.store.adapter.fileLinkAttachments(t.name, 0n, a.msg.id, a.attachments).catch((err: unknown) => {
+        t.ctx.log.warn(`topic ${t.name}: failed to link attachments of message ${a.msg.seqId}: ${String(err)}`);
+      });
+    }
+  }
+  for (const { req, msg } of accepted) {
+    t.lastId = msg.seqId;
+    t.touched = msg.createdAt;
+    const pud = t.perUser.get(req.asUser);
+    if (pud) {
+      pud.readId = msg.seqId;
+      pud.recvId = msg.seqId;
+    }
+    if (req.msg.id) {
+      req.sess.send(reply('accepted', req.msg.id, t.nameFor(req), req.ts, { seq: msg.seqId }));
+    }
+    const data: DataMsg = { topic: req.original, from: userId(req.asUser), ts: req.ts, seq: msg.seqId, content: msg.content };
+    if (msg.head) data.head = msg.head;
+    t.presSubsOffline('msg', { seq: msg.seqId, actor: userId(req.asUser) }, { filterIn: MODE_READ }, true);
+    const out: ServerMessage = { data };
+    t.broadcast(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined }, (uid, chan) => t.forUser(out, uid, chan));
+  }
+}
+
+/** Why a publication is refused, or null. */
+function pubRefusal(t: ConvTopic, req: Request<PubMsg>): 'permissionDenied' | 'locked' | 'notImplemented' | null {
+  if (t.deleted || t.isStopping) {
+    return 'locked';
+  }
+  if (t.cat !== 'sys' && (t.modeOf(req.asUser) & MODE_WRITE) === 0) {
+    return 'permissionDenied';
+  }
+  if (req.msg.body.head && req.msg.body.head.webrtc !== undefined && req.msg.body.head.webrtc !== null) {
+    // Video calls need ICE servers, which are not configured.
+    return t.cat === 'p2p' ? 'notImplemented' : 'permissionDenied';
+  }
+  return null;
+}
+
+function storeOpts(opts: GetOpts | undefined): QueryOpt {
+  const q: QueryOpt = {};
+  if (!opts) return q;
+  if (opts.since) q.since = opts.since;
+  if (opts.before) q.before = opts.before;
+  if (opts.limit) q.limit = opts.limit;
+  if (opts.ranges?.length) q.ranges = opts.ranges.map((r) => ({ low: r.low ?? 0, hi: r.hi ?? 0 }));
+  return q;
+}
+
+/** `{get what="data"}`: stored messages as `{data}`, newest first, then ctrl 208 with the count (or 204). */
+export async function replyGetData(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, opts: GetOpts | undefined, asChan: boolean): Promise<void> {
+  if (opts && (opts.ims || opts.user || opts.topic)) {
+    throw new ProtocolError('malformed');
+  }
+  if ((t.modeOf(req.asUser) & MODE_READ) === 0) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const messages = await t.ctx.store.adapter.messageGetAll(t.name, req.asUser, storeOpts(opts));
+  const topic = asChan ? req.original : t.original(req.asUser);
+  for (const m of messages) {
+    const data: DataMsg = { topic, ts: m.createdAt, seq: m.seqId, content: m.content };
+    if (!asChan) data.from = userId(m.from);
+    if (m.head) data.head = m.head;
+    req.sess.send({ data });
+  }
+  const now = new Date();
+  if (messages.length === 0) {
+    req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'data' }));
+  } else {
+    req.sess.send(reply('delivered', req.msg.id, req.original, now, { what: 'data', count: messages.length }));
+  }
+}
+
+/** `{get what="del"}`: the ranges deleted for this user and the latest delete id. */
+export async function replyGetDel(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, opts: GetOpts | undefined): Promise<void> {
+  if (opts && (opts.ims || opts.user || opts.topic)) {
+    throw new ProtocolError('malformed');
+  }
+  const topic = t.original(req.asUser);
+  const now = new Date();
+  if ((t.modeOf(req.asUser) & MODE_READ) !== 0) {
+    const { ranges, maxDelId } = await t.ctx.store.getDeletedRanges(t.name, req.asUser, storeOpts(opts));
+    if (ranges.length > 0) {
+      req.sess.send({ meta: { id: req.msg.id || undefined, topic, ts: now, del: { clear: maxDelId, delseq: toWire(ranges) } } });
+      return;
+    }
+  }
+  req.sess.send(reply('noContent', req.msg.id, topic, now, { what: 'del' }));
+}
+
+function toWire(ranges: Range[]): RangeMsg[] {
+  return ranges.map((r) => (r.hi > 0 ? { low: r.low, hi: r.hi } : { low: r.low }));
+}
+
+/**
+ * `{del what="msg"}`: hard (for everyone, needs D; without D it quietly becomes soft) or soft
+ * (for the user only). Each deletion gets the next delete id, returned as `params.del`.
+ */
+export async function deleteMessages(t: ConvTopic, req: Request<DelMsg>): Promise<void> {
+  if (t.asChannel(req)) {
+    throw new ProtocolError('operationNotAllowed');
+  }
+  const pud = t.perUser.get(req.asUser);
+  const mode = t.modeOf(req.asUser);
+  let hard = req.msg.body.hard === true;
+  if ((mode & MODE_DELETE) === 0) {
+    if ((mode & MODE_READ) === 0 || !pud) {
+      throw new ProtocolError('permissionDenied');
+    }
+    hard = false;
+  }
+  const list = req.msg.body.delseq ?? [];
+  if (list.length === 0) {
+    throw new ProtocolError('malformed');
+  }
+  let ranges: Range[] = [];
+  let count = 0;
+  for (const dq of list) {
+    const low = dq.low ?? 0;
+    let hi = dq.hi ?? 0;
+    if (low > t.lastId || low < 0 || hi < 0 || (hi > 0 && low > hi) || (low === 0 && hi === 0)) {
+      throw new ProtocolError('malformed');
+    }
+    if (hi > t.lastId) {
+      hi = t.lastId + 1;
+    } else if (low === hi || low + 1 === hi) {
+      hi = 0;
+    }
+    count += hi === 0 ? 1 : hi - low;
+    ranges.push({ low, hi });
+  }
+  ranges = normalizeRanges(ranges);
+  if (count > MAX_DELETE_COUNT && ranges.length > 1) {
+    throw new ProtocolError('malformed');
+  }
+  const delId = t.delId + 1;
+  const forUser = hard ? 0n : req.asUser;
+  await t.ctx.store.deleteMessages(t.name, delId, forUser, hard ? t.ctx.limits.msgDeleteAge * 1000 : 0, ranges);
+  t.delId = delId;
+  const delseq = toWire(ranges);
+  if (hard) {
+    for (const p of t.perUser.values()) p.delId = delId;
+    const params = { clear: delId, delseq, actor: userId(req.asUser) };
+    t.presSubsOnline('del', userId(req.asUser), params, { filterIn: MODE_READ, skipSid: req.sess.sid });
+    t.presSubsOffline('del', params, { filterIn: MODE_READ }, true, req.sess.sid);
+  } else if (pud) {
+    pud.delId = delId;
+    if ((mode & MODE_PRES) !== 0) {
+      const params = { clear: delId, delseq };
+      const user = userId(req.asUser);
+      t.presSubsOnline('del', user, params, { singleUser: user, skipSid: req.sess.sid });
+      t.presSingleUserOffline(req.asUser, mode, 'del', params, req.sess.sid, true);
+    }
+  }
+  req.sess.send(reply('ok', req.msg.id, req.original, new Date(), { del: delId }));
+}

@@ -1,0 +1,238 @@
+import { MODE_APPROVE, MODE_JOIN, MODE_OWNER, MODE_PRES, MODE_READ, MODE_SHARE, modeToString } from '../../src/model/access.js';
+import { AuthLevel } from '../../src/model/auth-level.js';
+import { parseUserId, userId } from '../../src/model/uid.js';
+import type { GetMsg, GetOpts, GetQuery, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { reply } from '../../src/wire/replies.js';
+import type { TopicSubMsg } from '../../src/wire/server-messages.js';
+import { errorReply } from '../session/error-reply.js';
+import type { Request } from '../session/request.js';
+import type { QueryOpt, Subscription, TopicUpdate } from '../store/types.js';
+import type { ConvTopic } from './conversation.js';
+import { replyGetData, replyGetDel } from './conv-messages.js';
+import { replySetSub } from './conv-subscribe.js';
+import { replyGetTags, replySetTags } from './me-meta.js';
+import { defaultAccessUpdate, replyGetDesc } from './meta-desc.js';
+import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
+import { mergeValue } from './merge.js';
+import { fileIdFromUrl } from './attachments.js';
+
+/** `{get}` and `{set}` on conversations. Each part of a request is answered on its own. */
+
+type AnyReq = Request<GetMsg> | Request<SubMsg>;
+
+/** Runs one part of a multi-part request; its failure is that part's reply only. */
+async function part(t: ConvTopic, req: Request, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) {
+      t.ctx.log.warn(`topic ${t.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    req.sess.send(errorReply(err, req.msg.id, req.original, new Date()));
+  }
+}
+
+/** The parts of a `{get}` (or of the `get` inside a `{sub}`), in the reference's order. */
+export async function replyConvGets(t: ConvTopic, req: AnyReq, get: GetQuery, asChan: boolean): Promise<void> {
+  const what = metaWhat(get.what);
+  if (what & META_DESC) await part(t, req, () => replyGetDesc(t, req, get.desc));
+  if (what & META_SUB) await part(t, req, () => replyGetSub(t, req, get.sub, asChan));
+  if (req.msg.type === 'sub') {
+    if (what & META_TAGS) await part(t, req, () => replyGetTags(t, req));
+    if (what & META_CRED) await part(t, req, () => denyCred());
+    if (what & META_AUX) await part(t, req, () => replyGetAux(t, req));
+    if (what & META_DATA) await part(t, req, () => replyGetData(t, req, get.data, asChan));
+    if (what & META_DEL) await part(t, req, () => replyGetDel(t, req, get.del));
+  } else {
+    if (what & META_DATA) await part(t, req, () => replyGetData(t, req, get.data, asChan));
+    if (what & META_DEL) await part(t, req, () => replyGetDel(t, req, get.del));
+    if (what & META_TAGS) await part(t, req, () => replyGetTags(t, req));
+    if (what & META_CRED) await part(t, req, () => denyCred());
+    if (what & META_AUX) await part(t, req, () => replyGetAux(t, req));
+  }
+}
+
+function denyCred(): never {
+  throw new ProtocolError('operationNotAllowed');
+}
+
+export async function handleConvGet(t: ConvTopic, req: Request<GetMsg>): Promise<void> {
+  const asChan = t.asChannel(req);
+  await replyConvGets(t, req, req.msg.body, asChan);
+}
+
+export async function handleConvSet(t: ConvTopic, req: Request<SetMsg>): Promise<void> {
+  const asChan = t.asChannel(req);
+  const b = req.msg.body;
+  if (b.desc) await part(t, req, () => replySetDesc(t, req, asChan));
+  if (b.sub) await part(t, req, () => replySetSub(t, req, asChan));
+  if (b.tags) await part(t, req, () => replySetTags(t, req));
+  if (b.cred) await part(t, req, () => denyCred());
+  if (b.aux) await part(t, req, () => replySetAux(t, req));
+}
+
+/** `{get what="sub"}`: the subscribers, each shown as the reference shows it to this user. */
+export async function replyGetSub(t: ConvTopic, req: AnyReq, opts: GetOpts | undefined, asChan: boolean): Promise<void> {
+  const now = new Date();
+  if (opts && (opts.since || opts.before)) {
+    throw new ProtocolError('malformed');
+  }
+  const ims = opts?.ims;
+  const q: QueryOpt = {};
+  if (opts?.limit) q.limit = opts.limit;
+  let userFilter = opts?.user ? parseUserId(opts.user) : undefined;
+  let topicName = t.name;
+  if (asChan) {
+    userFilter = req.asUser;
+    topicName = req.original;
+  }
+  if (userFilter !== undefined) q.user = userFilter;
+  if (ims) q.ifModifiedSince = ims;
+  let subs: Subscription[] = [];
+  if (t.cat === 'p2p' || t.cat === 'grp') {
+    subs = await t.ctx.store.adapter.usersForTopic(topicName, ims !== undefined, q);
+  }
+  if (subs.length === 0) {
+    req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'sub' }));
+    return;
+  }
+  const me = t.perUser.get(req.asUser);
+  const myMode = me ? me.modeGiven & me.modeWant : 0;
+  const presencer = (myMode & MODE_PRES) !== 0;
+  const sharer = (myMode & (MODE_SHARE | MODE_APPROVE | MODE_OWNER)) !== 0;
+  const out: TopicSubMsg[] = [];
+  for (const s of subs) {
+    const deleted = s.deletedAt !== null;
+    const mts: TopicSubMsg = { acs: {} };
+    let sendPubPriv = true;
+    if (ims) {
+      if (deleted) {
+        if (s.deletedAt! <= ims) continue;
+        mts.deleted = s.deletedAt!;
+      }
+      sendPubPriv = !deleted && s.updatedAt > ims;
+    }
+    const subMode = s.modeGiven & s.modeWant;
+    const isReader = (subMode & MODE_READ) !== 0;
+    const banned = t.cat === 'grp' && (subMode & MODE_JOIN) === 0;
+    mts.user = userId(s.user);
+    if (!deleted) {
+      if (s.user === req.asUser && isReader && !banned) mts.clear = s.delId;
+      if (t.cat === 'grp') mts.online = (t.perUser.get(s.user)?.online ?? 0) > 0 && presencer;
+      if (s.updatedAt.getTime() > 0) mts.updated = s.updatedAt;
+      if (isReader && !banned) {
+        mts.read = s.readSeqId;
+        mts.recv = s.recvSeqId;
+      }
+      if (sharer || s.user === req.asUser || (subMode & (MODE_APPROVE | MODE_OWNER)) !== 0) {
+        mts.acs = { mode: modeToString(subMode), want: modeToString(s.modeWant), given: modeToString(s.modeGiven) };
+      }
+      if (sendPubPriv) {
+        mts.public = s.extra?.public ?? undefined;
+        mts.trusted = s.extra?.trusted ?? undefined;
+        if (s.user === req.asUser) mts.private = s.private ?? undefined;
+      }
+    }
+    out.push(mts);
+  }
+  req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, sub: out } });
+}
+
+/**
+ * `{set desc}`: public, trusted and default access by the group's owner (trusted by root only),
+ * private by each subscriber; nothing of a p2p topic but private.
+ */
+async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean): Promise<void> {
+  const now = new Date();
+  const d = req.msg.body.desc ?? {};
+  if (d.trusted !== undefined && d.trusted !== null && req.authLvl !== AuthLevel.ROOT) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const core: TopicUpdate = {};
+  let sendCommon = false;
+  if (t.cat === 'p2p' || t.cat === 'sys' || t.cat === 'slf') {
+    if ((d.public !== undefined && d.public !== null) || (d.trusted !== undefined && d.trusted !== null) || d.defacs) {
+      throw new ProtocolError('permissionDenied');
+    }
+  } else if (t.owner === req.asUser) {
+    const access = defaultAccessUpdate(t, d.defacs, t.ctx.p2pMode);
+    if (access) core.access = access;
+    const pub = mergeValue(t.public, d.public);
+    if (pub.changed) core.public = pub.value;
+    const tr = mergeValue(t.trusted, d.trusted);
+    if (tr.changed) core.trusted = tr.value;
+    sendCommon = pub.changed || tr.changed;
+  } else if (d.defacs || (d.public !== undefined && d.public !== null) || (d.trusted !== undefined && d.trusted !== null)) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const pud = t.perUser.get(req.asUser);
+  const priv = mergeValue(pud?.private ?? null, d.private);
+  if (Object.keys(core).length === 0 && !priv.changed) {
+    req.sess.send(reply('notModified', req.msg.id, req.original, now));
+    return;
+  }
+  if (Object.keys(core).length > 0) {
+    core.updatedAt = now;
+    await t.ctx.store.adapter.topicUpdate(t.name, core);
+    if (core.access) t.access = core.access;
+    if ('public' in core) t.public = core.public;
+    if ('trusted' in core) t.trusted = core.trusted;
+  }
+  if (priv.changed) {
+    if (!pud) throw new ProtocolError('permissionDenied');
+    await t.ctx.store.adapter.subsUpdate(asChan ? req.original : t.name, req.asUser, { private: priv.value, updatedAt: now });
+    pud.private = priv.value;
+  }
+  if (req.msg.extra?.attachments?.length && Object.keys(core).length > 0) {
+    await linkAvatar(t, req.msg.extra.attachments);
+  }
+  if (sendCommon || priv.changed) {
+    if (sendCommon) {
+      t.presSubsOffline('upd', {}, { excludeUser: userId(req.asUser), filterIn: MODE_JOIN }, false, req.sess.sid);
+      t.updated = now;
+    }
+    t.presSingleUserOffline(req.asUser, pud ? pud.modeGiven & pud.modeWant : 0, 'upd', {}, req.sess.sid);
+  }
+  req.sess.send(reply('ok', req.msg.id, req.original, now));
+}
+
+async function linkAvatar(t: ConvTopic, attachments: string[]): Promise<void> {
+  const fids = attachments.map(fileIdFromUrl).filter((f): f is bigint => f !== null);
+  if (fids.length > 0) {
+    await t.ctx.store.adapter.fileLinkAttachments(t.name, 0n, 0, fids).catch((err: unknown) => t.ctx.log.warn(`topic ${t.name}: failed to link avatar: ${String(err)}`));
+  }
+}
+
+async function replyGetAux(t: ConvTopic, req: AnyReq): Promise<void> {
+  if (t.cat !== 'p2p' && t.cat !== 'grp' && t.cat !== 'slf') {
+    throw new ProtocolError('operationNotAllowed');
+  }
+  const now = new Date();
+  if (t.aux && Object.keys(t.aux).length > 0) {
+    req.sess.send({ meta: { id: req.msg.id || undefined, topic: t.original(req.asUser), ts: now, aux: t.aux } });
+  } else {
+    req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'aux' }));
+  }
+}
+
+async function replySetAux(t: ConvTopic, req: Request<SetMsg>): Promise<void> {
+  if (t.cat !== 'p2p' && t.cat !== 'grp' && t.cat !== 'slf') {
+    throw new ProtocolError('operationNotAllowed');
+  }
+  const mode = t.modeOf(req.asUser);
+  if ((mode & (MODE_APPROVE | MODE_OWNER)) === 0) {
+    throw new ProtocolError('permissionDenied');
+  }
+  const now = new Date();
+  const merged = mergeValue(t.aux ?? {}, req.msg.body.aux ?? {});
+  if (!merged.changed) {
+    req.sess.send(reply('notModified', req.msg.id, req.original, now));
+    return;
+  }
+  const aux = (merged.value ?? {}) as Record<string, unknown>;
+  await t.ctx.store.adapter.topicUpdate(t.name, { aux, updatedAt: now });
+  t.aux = aux;
+  t.presSubsOnline('aux', '', {}, { skipSid: req.sess.sid });
+  req.sess.send(reply('ok', req.msg.id, t.original(req.asUser), now));
+}

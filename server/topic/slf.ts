@@ -1,0 +1,75 @@
+import { MODE_CSELF, MODE_NONE } from '../../src/model/access.js';
+import type { SubMsg } from '../../src/wire/client-messages.js';
+import { ProtocolError } from '../../src/wire/protocol-error.js';
+import type { Request } from '../session/request.js';
+import { ObjState } from '../store/types.js';
+import { ConvTopic } from './conversation.js';
+import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from './tags.js';
+import type { TopicCat } from './topic.js';
+
+/** A user's saved messages (`slf`): a topic with one subscriber, created on first use. */
+export class SlfTopic extends ConvTopic {
+  readonly cat: TopicCat = 'slf';
+
+  override original(): string {
+    return 'slf';
+  }
+
+  protected override rootAccess(): number {
+    return MODE_CSELF;
+  }
+
+  async init(req: Request<SubMsg>): Promise<void> {
+    const { store } = this.ctx;
+    const stopic = await store.adapter.topicGet(this.name);
+    if (stopic) {
+      for (const s of await store.adapter.subsForTopic(this.name, false)) {
+        const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
+        pud.recvId = s.recvSeqId;
+        pud.readId = s.readSeqId;
+        pud.delId = s.delId;
+        this.perUser.set(s.user, pud);
+        this.owner = s.user;
+      }
+      if (this.perUser.size === 0) {
+        throw new Error(`topic ${this.name} has no subscription`);
+      }
+      this.access = stopic.access;
+      this.tags = stopic.tags;
+      this.created = stopic.createdAt;
+      this.updated = stopic.updatedAt;
+      this.touched = stopic.touchedAt;
+      this.aux = stopic.aux;
+      this.lastId = stopic.seqId;
+      this.delId = stopic.delId;
+      return;
+    }
+    const user = await store.adapter.userGet(req.asUser);
+    if (!user) {
+      throw new ProtocolError('userNotFound');
+    }
+    this.owner = req.asUser;
+    this.access = { auth: MODE_CSELF, anon: MODE_NONE };
+    const set = req.msg.body.set;
+    const priv = set?.desc?.private !== undefined && set.desc.private !== NULL_VALUE ? set.desc.private : null;
+    const tags = normalizeTags(set?.tags, this.ctx.limits.maxTagCount);
+    if (tags && tags.length > 0) {
+      if (!restrictedTagsEqual(tags, [], this.ctx.tags.immutable)) {
+        throw new ProtocolError('permissionDenied');
+      }
+      this.tags = tags;
+    }
+    const now = new Date();
+    this.created = now;
+    this.updated = now;
+    this.touched = now;
+    await store.createTopic(
+      { name: this.name, createdAt: now, state: ObjState.OK, stateAt: null, useBt: false, owner: this.owner, access: this.access, seqId: 0, delId: 0, subCnt: 1, public: null, trusted: null, tags: this.tags, aux: null },
+      MODE_CSELF,
+      priv,
+      MODE_CSELF,
+    );
+    this.perUser.set(this.owner, ConvTopic.perUser(MODE_CSELF, MODE_CSELF, priv));
+    this.setSubFlags(req, { created: true, newsub: true });
+  }
+}
