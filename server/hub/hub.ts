@@ -49,6 +49,10 @@ export class Hub {
   async join(req: Request<SubMsg>): Promise<void> {
     const topic = await this.load(req);
     await topic.subscribe(req);
+    if (topic.sessions.size === 0 && topic.idleSince === null && topic.cat !== 'sys') {
+      // Loaded, but the subscription did not attach (refused, or a ban): let it unload.
+      topic.idleSince = Date.now();
+    }
   }
 
   private async load(req: Request<SubMsg>): Promise<Topic> {

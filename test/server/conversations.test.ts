@@ -375,3 +375,131 @@ describe('deleting topics', () => {
     expect((await b.reply({ sub: { id: 'x', topic: grp } })).ctrl?.code).toBe(404);
   });
 });
+
+describe('what each member sees', () => {
+  it("shows others' want and given only to managers, and private only to its owner", async () => {
+    const { c: a, uid: alice } = await user('alice');
+    const grp = await newGroup(a);
+    const { c: b, uid: bob } = await user('bob');
+    await b.reply({ sub: { id: 's', topic: grp, set: { desc: { private: { mine: 'bob' } } } } });
+    const byMember = await b.reply({ get: { id: 'g', topic: grp, what: 'sub' } });
+    const rows = byMember.meta?.sub as { user: string; acs: Record<string, string>; private?: unknown; online?: boolean }[];
+    const own = rows.find((r) => r.user === bob)!;
+    const owners = rows.find((r) => r.user === alice)!;
+    expect(own.acs).toEqual({ mode: 'JRWPS', want: 'JRWPS', given: 'JRWPS' });
+    expect(own.private).toEqual({ mine: 'bob' });
+    // The owner is an admin: its mode shows; a plain member sees nobody's private.
+    expect(owners.acs.mode).toBe('JRWPASDO');
+    expect(owners).not.toHaveProperty('private');
+    const byOwner = await a.reply({ get: { id: 'g', topic: grp, what: 'sub', sub: { user: bob } } });
+    expect(byOwner.meta?.sub).toEqual([expect.objectContaining({ user: bob, acs: { mode: 'JRWPS', want: 'JRWPS', given: 'JRWPS' }, online: true })]);
+    expect(byOwner.meta?.sub?.[0 as never]).not.toHaveProperty('private');
+    const limited = await a.reply({ get: { id: 'l', topic: grp, what: 'sub', sub: { limit: 1 } } });
+    expect(limited.meta?.sub).toHaveLength(1);
+    // With a cache time, unchanged subscriptions come without public and private values.
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const cached = await b.reply({ get: { id: 'i', topic: grp, what: 'sub', sub: { ims: future } } });
+    for (const row of cached.meta?.sub as Record<string, unknown>[]) {
+      expect(row).not.toHaveProperty('public');
+      expect(row).not.toHaveProperty('private');
+    }
+    // A member that cannot share does not see the defaults.
+    const desc = await b.reply({ get: { id: 'd', topic: grp, what: 'desc' } });
+    expect(desc.meta?.desc).toMatchObject({ defacs: { auth: 'JRWPS' } });
+  });
+
+  it('forwards data notes with their payload, and typing only from writers', async () => {
+    const { c: a } = await user('alice');
+    const grp = await newGroup(a, { set: { desc: { defacs: { auth: 'JRP' } } } });
+    const { c: b, uid: bob } = await user('bob');
+    await b.reply({ sub: { id: 's', topic: grp } });
+    await drain(a);
+    b.send({ note: { topic: grp, what: 'kp' } });
+    b.send({ note: { topic: grp, what: 'data', payload: { mime: 'application/json', val: { x: 1 } } } });
+    const info = await waitFor(a, (m) => !!m.info, 'data note');
+    expect(info.info).toEqual({ topic: grp, from: bob, what: 'data', payload: { mime: 'application/json', val: { x: 1 } } });
+  });
+
+  it('keeps messages older than msg_delete_age from hard deletion', async () => {
+    const aged = await startTestServer({ msg_delete_age: 1 });
+    try {
+      const c = await RawClient.open(aged.host);
+      clients.push(c);
+      await c.hello();
+      await c.login('alice');
+      const grp = String((await c.reply({ sub: { id: 'g', topic: 'newAge' } })).ctrl?.topic);
+      await c.reply({ pub: { id: 'p1', topic: grp, content: 'old' } });
+      await new Promise((r) => setTimeout(r, 1200));
+      await c.reply({ pub: { id: 'p2', topic: grp, content: 'new' } });
+      expect((await c.reply({ del: { id: 'd', topic: grp, what: 'msg', hard: true, delseq: [{ low: 1, hi: 3 }] } })).ctrl?.code).toBe(200);
+      await drain(c);
+      c.send({ get: { id: 'h', topic: grp, what: 'data' } });
+      const kept: unknown[] = [];
+      for (;;) {
+        const m = await c.next();
+        if (m.data) kept.push(m.data.content);
+        if (m.ctrl?.id === 'h') break;
+      }
+      expect(kept).toEqual(['old']);
+    } finally {
+      await aged.close();
+    }
+  });
+});
+
+describe('deleting a user', () => {
+  it('takes the p2p topics and the groups the user owns along', async () => {
+    const { c: a } = await user('alice');
+    await a.reply({ sub: { id: 'me', topic: 'me' } });
+    const { c: d, uid: dave } = await user('dave');
+    const grp = await newGroup(d);
+    expect((await a.reply({ sub: { id: 'g', topic: grp } })).ctrl?.code).toBe(200);
+    expect((await a.reply({ sub: { id: 'p', topic: dave } })).ctrl?.code).toBe(200);
+    await drain(a);
+    expect((await d.reply({ del: { id: 'x', what: 'user', hard: true } })).ctrl?.code).toBe(200);
+    const seen = await drain(a, 1000);
+    const gone = seen.filter((m) => m.pres?.what === 'gone').map((m) => m.pres?.src);
+    expect(gone).toEqual(expect.arrayContaining([grp, dave]));
+    expect(seen.filter((m) => m.ctrl?.code === 205).map((m) => m.ctrl?.topic)).toEqual(expect.arrayContaining([grp, dave]));
+    // Nothing of it is left.
+    expect((await a.reply({ sub: { id: 'g2', topic: grp } })).ctrl?.code).toBe(404);
+    const left = await a.reply({ get: { id: 'm', topic: 'me', what: 'sub', sub: { topic: dave } } });
+    expect(left.ctrl?.code, JSON.stringify(left)).toBe(204);
+  });
+});
+
+describe('root', () => {
+  it('reads reports on sys, publishes on behalf of users, and sets trusted values', async () => {
+    const { c: reporter, uid: bob } = await user('bob');
+    await reporter.reply({ pub: { id: 'r', topic: 'sys', content: 'please look at grpX' } });
+    const { uid: frank } = await user('frank');
+    const { makeRoot } = await import('../../server/store/init/root.js');
+    await makeRoot(srv.server.ctx.store, frank);
+    const { c: root } = await user('frank');
+    const sub = await root.reply({ sub: { id: 's', topic: 'sys', get: { what: 'data' } } });
+    expect(sub.ctrl).toMatchObject({ code: 200, params: { acs: { mode: 'JRWPD' } } });
+    const reports: Json[] = [];
+    for (;;) {
+      const m = await root.next();
+      if (m.data) reports.push(m);
+      if (m.ctrl) break;
+    }
+    expect(reports.map((m) => m.data)).toEqual(expect.arrayContaining([expect.objectContaining({ topic: 'sys', from: bob, content: 'please look at grpX' })]));
+
+    const { c: a, uid: alice } = await user('alice');
+    const grp = await newGroup(a);
+    // Non-root cannot set trusted.
+    expect((await a.reply({ set: { id: 't', topic: grp, desc: { trusted: { verified: true } } } })).ctrl?.code).toBe(403);
+    const asAlice = await root.reply({ sub: { id: 'o', topic: grp }, extra: { obo: alice } });
+    expect(asAlice.ctrl?.code).toBe(200);
+    const pub = await root.reply({ pub: { id: 'p', topic: grp, content: 'by root' }, extra: { obo: alice } });
+    expect(pub.ctrl?.code).toBe(202);
+    const d = await waitFor(a, (m) => !!m.data, 'data from root');
+    expect(d.data).toMatchObject({ from: alice, head: { sender: frank }, content: 'by root' });
+    // Trusted values need the root level, kept while acting for the owner.
+    const tr = await root.reply({ set: { id: 't2', topic: grp, desc: { trusted: { verified: true } } }, extra: { obo: alice, authlevel: 'root' } });
+    expect(tr.ctrl?.code).toBe(200);
+    const desc = await a.reply({ get: { id: 'd', topic: grp, what: 'desc' } });
+    expect(desc.meta?.desc).toMatchObject({ trusted: { verified: true } });
+  });
+});

@@ -81,6 +81,8 @@ export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, op
     return [];
   }
 
+  // Subscriptions whose topic (or p2p peer) is gone or deleted are left out.
+  const missing = new Set(join.keys());
   if (topicNames.length > 0) {
     const tq = ctx
       .db('topics')
@@ -97,6 +99,7 @@ export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, op
       if (!sub?.extra) {
         continue;
       }
+      if (!sub.topic.startsWith('p2p')) missing.delete(String(t.name).trim());
       sub.updatedAt = later(sub.updatedAt, decodeTimeRequired(t.updatedat));
       sub.extra.state = toObjState(decodeInt(t.state));
       sub.extra.touchedAt = decodeTime(t.touchedat) ?? undefined;
@@ -118,10 +121,12 @@ export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, op
       uq.whereNot('state', ObjState.DELETED);
     }
     for (const u of (await uq) as Record<string, unknown>[]) {
-      const sub = join.get(p2pName(uid, idFromDb(ctx, u.id)));
+      const name = p2pName(uid, idFromDb(ctx, u.id));
+      const sub = join.get(name);
       if (!sub?.extra) {
         continue;
       }
+      missing.delete(name);
       sub.updatedAt = later(sub.updatedAt, decodeTimeRequired(u.updatedat));
       sub.extra.state = toObjState(decodeInt(u.state));
       sub.extra.public = decodeJson(u.public);
@@ -130,6 +135,10 @@ export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, op
       const seen = decodeTime(u.lastseen);
       sub.extra.lastSeen = seen ? { when: seen, userAgent: String(u.useragent ?? '') } : null;
     }
+  }
+  for (const name of missing) {
+    // With a cache time, topics not touched since are not read but still exist.
+    if (name.startsWith('p2p') || !opts?.ifModifiedSince) join.delete(name);
   }
   return selectEarliestUpdated([...join.values()], opts, ctx.maxResults);
 }
