@@ -264,6 +264,25 @@ describe('group topics', () => {
     expect(desc.meta?.desc).toMatchObject({ seq: 3, read: 2, recv: 3 });
     void alice;
   });
+  it('unloads an idle topic and rebuilds it from the store on the next subscription', async () => {
+    const { c: a } = await user('alice');
+    const grp = await newGroup(a);
+    const { c: b } = await user('bob');
+    await b.reply({ sub: { id: 's', topic: grp, set: { desc: { private: 'pinned' } } } });
+    for (let i = 1; i <= 3; i++) await a.reply({ pub: { id: `p${i}`, topic: grp, content: i } });
+    b.send({ note: { topic: grp, what: 'read', seq: 2 } });
+    await drain(b);
+    await a.reply({ leave: { id: 'l', topic: grp } });
+    await b.reply({ leave: { id: 'l', topic: grp } });
+    const end = Date.now() + 5000;
+    while (srv.server.ctx.hub.get(grp) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(srv.server.ctx.hub.get(grp)).toBeUndefined();
+    const again = await b.reply({ sub: { id: 's2', topic: grp, get: { what: 'desc' } } });
+    expect(again.ctrl?.code).toBe(200);
+    const desc = await waitFor(b, (m) => !!m.meta?.desc, 'desc');
+    expect(desc.meta?.desc).toMatchObject({ public: { fn: 'Group' }, private: 'pinned', seq: 3, read: 2, recv: 2, subcnt: 2 });
+    expect((await b.reply({ pub: { id: 'p4', topic: grp, content: 4 } })).ctrl?.params).toEqual({ seq: 4 });
+  });
 });
 
 describe('p2p topics', () => {
