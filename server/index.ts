@@ -220,7 +220,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       ctx.shuttingDown = true;
       server.close();
       const live = sessions.all();
-      const count = sessions.stopAll(encodeServerJson(reply('shutdown', '', '', new Date())));
+      const count = sessions.stopAll(reply('shutdown', '', '', new Date()));
       await Promise.all(live.map((s) => s.idle()));
       await hub.shutdown();
       await ws.close();

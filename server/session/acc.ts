@@ -2,7 +2,6 @@ import { AuthLevel, authLevelName, parseAuthLevel } from '../../src/model/auth-l
 import { MODE_APPROVE, MODE_CPUBLIC, MODE_NONE, modeToString, parseMode } from '../../src/model/access.js';
 import { parseUserId, userId, type Uid } from '../../src/model/uid.js';
 import type { AccMsg, DelMsg } from '../../src/wire/client-messages.js';
-import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import { StoreError } from '../store/errors.js';
@@ -231,6 +230,6 @@ export async function handleDelUser(req: Request<DelMsg>): Promise<void> {
   await deleteUser(ctx, sess, uid, req.msg.body.hard === true);
   sess.send(reply('ok', req.msg.id, '', req.ts));
   if (sess.uid === uid) {
-    sess.stop(encodeServerJson(reply('evicted', '', '', new Date())));
+    sess.stop(reply('evicted', '', '', new Date()));
   }
 }

@@ -1,6 +1,8 @@
+import type { ServerMessage } from '../../src/wire/server-messages.js';
+
 /**
- * What a session knows of its transport: where the client is, how to send it one encoded
- * message, and how to end the connection. Framing, encoding and flow control are the
+ * What a session knows of its transport: where the client is, how to send it one message, and
+ * how to end the connection. Framing, encoding (JSON or protobuf) and flow control are the
  * transport's business.
  */
 export type TransportKind = 'ws' | 'lp' | 'grpc';
@@ -10,12 +12,12 @@ export interface Connection {
   /** The client's address (after `X-Forwarded-For` when configured). */
   readonly remoteAddr: string;
   /**
-   * Queues one JSON-encoded server message for the client. Returns false when the client is not
-   * keeping up (its queue is over the limit): the caller then drops the session.
+   * Queues one server message for the client. Returns false when the client is not keeping up
+   * (its queue is over the limit): the caller then drops the session.
    */
-  send(text: string): boolean;
+  send(msg: ServerMessage): boolean;
   /** Sends `last` (if any) and closes the connection; further sends are ignored. */
-  close(last?: string): void;
+  close(last?: ServerMessage): void;
 }
 
 /** Most messages queued for a slow client before its session is dropped (the reference's 128). */

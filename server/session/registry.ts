@@ -1,3 +1,4 @@
+import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { Uid } from '../../src/model/uid.js';
 
 /**
@@ -7,8 +8,8 @@ import type { Uid } from '../../src/model/uid.js';
 export interface RegisteredSession {
   readonly sid: string;
   readonly uid: Uid;
-  /** Ends the session, sending `last` (an encoded message) first when given. */
-  stop(last?: string): void;
+  /** Ends the session, sending `last` first when given. */
+  stop(last?: ServerMessage): void;
 }
 
 export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
@@ -42,7 +43,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   }
 
   /** Ends every session of a user except `skipSid`, with `last` as the final message. */
-  evictUser(uid: Uid, skipSid: string, last: string): void {
+  evictUser(uid: Uid, skipSid: string, last: ServerMessage): void {
     for (const s of this.ofUser(uid)) {
       if (s.sid !== skipSid) {
         this.bySid.delete(s.sid);
@@ -52,7 +53,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   }
 
   /** Ends every session with `last` (server shutdown). */
-  stopAll(last: string): number {
+  stopAll(last: ServerMessage): number {
     const all = this.all();
     this.bySid.clear();
     for (const s of all) {

@@ -2,7 +2,6 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { uidToString, type Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
-import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from '../context.js';
@@ -98,7 +97,7 @@ export class Session implements RegisteredSession {
     if (this.ended) {
       return true;
     }
-    if (!this.conn.send(encodeServerJson(msg))) {
+    if (!this.conn.send(msg)) {
       this.ctx.log.warn(`session ${this.sid}: send queue full, dropping the session`);
       this.stop();
       return false;
@@ -107,7 +106,7 @@ export class Session implements RegisteredSession {
   }
 
   /** Ends the session from the server side, sending `last` first when given. */
-  stop(last?: string): void {
+  stop(last?: ServerMessage): void {
     if (this.ended) {
       return;
     }

@@ -1,6 +1,5 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
-import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerContext } from '../context.js';
@@ -16,7 +15,7 @@ import type { Session } from './session.js';
 
 /** Ends every session of a user (except `skipSid`) with the reference's "evicted". */
 function evict(ctx: ServerContext, uid: Uid, skipSid: string): void {
-  ctx.sessions.evictUser(uid, skipSid, encodeServerJson(reply('evicted', '', '', new Date())));
+  ctx.sessions.evictUser(uid, skipSid, reply('evicted', '', '', new Date()));
 }
 
 /** Stops the user's live topics: me, fnd, slf, p2p topics with the user, groups the user owns. */

@@ -1,3 +1,4 @@
+import { encodeServerJson } from '../../src/wire/json-encode.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
@@ -150,10 +151,11 @@ export class LongPollTransport {
       get remoteAddr() {
         return entry.remoteAddr;
       },
-      send: (text) => {
+      send: (msg) => {
         if (entry.closed || entry.last !== null) {
           return true;
         }
+        const text = encodeServerJson(msg);
         if (entry.waiting) {
           this.deliver(entry, text);
           return true;
@@ -164,10 +166,11 @@ export class LongPollTransport {
         entry.queue.push(text);
         return true;
       },
-      close: (last) => {
+      close: (lastMsg) => {
         if (entry.closed || entry.last !== null) {
           return;
         }
+        const last = lastMsg === undefined ? undefined : encodeServerJson(lastMsg);
         if (last !== undefined && entry.waiting) {
           this.deliver(entry, last);
           this.drop(entry, false);

@@ -1,3 +1,4 @@
+import { encodeServerJson } from '../../src/wire/json-encode.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -58,7 +59,7 @@ export class WebsocketTransport {
     const conn: Connection = {
       kind: 'ws',
       remoteAddr,
-      send: (text) => {
+      send: (msg) => {
         if (!open) {
           return true;
         }
@@ -67,7 +68,7 @@ export class WebsocketTransport {
         if (ws.bufferedAmount > SEND_QUEUE_LIMIT * this.opts.maxMessageSize) {
           return false;
         }
-        ws.send(text);
+        ws.send(encodeServerJson(msg));
         return true;
       },
       close: (last) => {
@@ -76,7 +77,7 @@ export class WebsocketTransport {
         }
         open = false;
         if (last !== undefined) {
-          ws.send(last, () => ws.close(1000));
+          ws.send(encodeServerJson(last), () => ws.close(1000));
         } else {
           ws.close(1000);
         }

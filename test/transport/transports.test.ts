@@ -10,7 +10,7 @@ import { WebsocketTransport } from '../../server/transport/websocket.js';
 
 /**
  * The transports over real sockets, with a stand-in for the session layer (their neighbour): it
- * echoes every frame back as `{"echo": <text>}` and records connection events.
+ * echoes every frame back as `{"info":{"topic":"echo","what":<text>}}` and records connection events.
  */
 const KEY = 'good-key';
 const replies: HttpReplies = {
@@ -34,7 +34,7 @@ const host: SessionHost = {
       sid,
       receive: (text) => {
         events.push(`recv ${sid} ${text}`);
-        conn.send(JSON.stringify({ echo: text }));
+        conn.send({ info: { topic: 'echo', what: text } });
       },
       closed: () => events.push(`closed ${sid}`),
     };
@@ -103,7 +103,7 @@ describe('websocket', () => {
     sock.send('b');
     sock.send('c');
     await done;
-    expect(got).toEqual(['{"echo":"a"}', '{"echo":"b"}', '{"echo":"c"}']);
+    expect(got).toEqual(['{"info":{"topic":"echo","what":"a"}}', '{"info":{"topic":"echo","what":"b"}}', '{"info":{"topic":"echo","what":"c"}}']);
     sock.close();
   });
 
@@ -140,12 +140,12 @@ describe('long polling', () => {
     const url = `/v0/channels/lp?apikey=${KEY}&sid=${sid}`;
     expect(await post(url, 'first')).toEqual({ status: 200, text: '' });
     expect(await post(url, 'second')).toEqual({ status: 200, text: '' });
-    expect((await post(url)).text).toBe('{"echo":"first"}');
-    expect((await post(url)).text).toBe('{"echo":"second"}');
+    expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"first"}}');
+    expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"second"}}');
     const waiting = post(url);
     await new Promise((r) => setTimeout(r, 50));
     await post(url, 'later');
-    expect((await waiting).text).toBe('{"echo":"later"}');
+    expect((await waiting).text).toBe('{"info":{"topic":"echo","what":"later"}}');
   });
 
   it('answers an empty body when nothing arrives before the poll timeout', async () => {
@@ -178,7 +178,7 @@ describe('long polling', () => {
   it('delivers the final message of a closed session on the next poll', async () => {
     const hs = await post(`/v0/channels/lp?apikey=${KEY}`);
     const sid = (JSON.parse(hs.text) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;
-    conns.get(sid)!.close('{"ctrl":{"code":205,"text":"server shutdown"}}');
+    conns.get(sid)!.close({ ctrl: { code: 205, text: 'server shutdown', ts: new Date() } });
     expect((await post(`/v0/channels/lp?apikey=${KEY}&sid=${sid}`)).text).toMatch(/server shutdown/);
     expect((await post(`/v0/channels/lp?apikey=${KEY}&sid=${sid}`)).status).toBe(403);
   });
