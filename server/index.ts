@@ -9,6 +9,7 @@ import { bundledSamplePath, packageVersion } from '../src/paths.js';
 import { Schemes } from './auth/schemes.js';
 import type { ServerContext } from './context.js';
 import { Hub } from './hub/hub.js';
+import { GrpcTransport } from './transport/grpc.js';
 import type { Logger } from './log.js';
 import { SessionRegistry } from './session/registry.js';
 import type { CredValidator } from './session/ports.js';
@@ -55,6 +56,8 @@ const DEFAULT_TIMINGS: Timings = { pingMs: 49_500, pollMs: 49_500, lpIdleMs: 70_
 export interface RunningServer {
   /** `http://host:port` where clients connect. */
   readonly url: string;
+  /** `host:port` of the gRPC service, or null when `grpc_listen` is empty. */
+  readonly grpcAddr: string | null;
   readonly ctx: ServerContext;
   /** Stops gracefully: sessions get "server shutdown", queued work finishes, connections close. */
   close(): Promise<void>;
@@ -206,7 +209,22 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     await store.close();
     throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
   }
+  let grpcAddr: string | null = null;
+  let grpcTransport: GrpcTransport | null = null;
+  if (config.grpc_listen) {
+    grpcTransport = new GrpcTransport({ host, maxMessageSize: config.max_message_size, keepalive: config.grpc_keepalive_enabled }, log);
+    try {
+      grpcAddr = await grpcTransport.listen(grpcListenAddress(config.grpc_listen));
+    } catch (err) {
+      server.close();
+      await store.close();
+      throw new Error(`cannot listen for gRPC on "${config.grpc_listen}": ${(err as Error).message} (change --grpc-listen or "grpc_listen", or set it to "" to turn gRPC off)`);
+    }
+  }
   log.info(`tinode ${packageVersion()} listening on ${url} (websocket ${apiPath}v0/channels, long polling ${apiPath}v0/channels/lp)`);
+  if (grpcAddr) {
+    log.info(`gRPC listening on ${grpcAddr} (pbx.Node)`);
+  }
   log.info(`database: ${store.describe()} (schema ${SCHEMA_VERSION})`);
   if (config.api_key_salt === 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=') {
     log.info('API key: the public demo key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K is valid (default api_key_salt; make your own with "tinode keygen")');
@@ -225,6 +243,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       await hub.shutdown();
       await ws.close();
       lp.close();
+      await grpcTransport?.close();
       server.closeAllConnections();
       for (const v of validators.values()) {
         if (v.validator instanceof EmailValidator) v.validator.close();
@@ -234,5 +253,10 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     })();
     return closing;
   };
-  return { url, ctx, close };
+  return { url, grpcAddr, ctx, close };
+}
+
+/** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */
+function grpcListenAddress(listen: string): string {
+  return listen.startsWith(':') ? `0.0.0.0${listen}` : listen;
 }

@@ -67,14 +67,22 @@ export class Session implements RegisteredSession {
       if (!(err instanceof DecodeError)) {
         throw err;
       }
-      this.ctx.log.warn(`session ${this.sid}: malformed message: ${err.message}`);
-      // Queued like any message, so the reply keeps its place in the order of replies.
-      void this.queue.push(() => {
-        this.send(reply('malformed', '', '', new Date()));
-      });
+      this.malformed(err.message);
       return;
     }
     this.handle(msg);
+  }
+
+  /** A message that could not be decoded: answered 400 "malformed" in its turn. */
+  malformed(reason: string): void {
+    if (this.ended) {
+      return;
+    }
+    this.ctx.log.warn(`session ${this.sid}: malformed message: ${reason}`);
+    // Queued like any message, so the reply keeps its place in the order of replies.
+    void this.queue.push(() => {
+      this.send(reply('malformed', '', '', new Date()));
+    });
   }
 
   /** A decoded message (from a codec): queued for processing in order. */

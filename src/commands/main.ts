@@ -4,6 +4,7 @@ import { packageVersion } from '../paths.js';
 import { createOutput } from '../term/output.js';
 import { DataFileError } from '../../server/store/init/data-file.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
+import { cliCommand } from './cli.js';
 import { initDbCommand } from './init-db.js';
 import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   serveCommand(program);
   initDbCommand(program);
   keygenCommand(program);
+  cliCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   }

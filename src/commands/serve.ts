@@ -21,7 +21,7 @@ export function serveCommand(program: Command): void {
     .description('run the chat server: websocket and long polling (gRPC and files arrive later)')
     .option('--config <file>', 'tinode.conf to read (default: built-in defaults)')
     .option('--listen <[host]:port>', 'address for websocket and long-poll clients (default :6060)')
-    .option('--grpc-listen <[host]:port>', 'address for gRPC clients (reserved: gRPC is not served yet)')
+    .option('--grpc-listen <[host]:port>', 'address for gRPC clients (default :16060; "" turns gRPC off)')
     .option('--db <url>', 'the database: sqlite:PATH (default sqlite:./data/tinode.db), mysql://... or postgres://...')
     .option('--static-mount <dir>', 'serve this folder of static files (e.g. TinodeWeb) at static_mount (default /)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')

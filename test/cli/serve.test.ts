@@ -11,7 +11,7 @@ import { connectSdk, DEMO_KEY } from '../helpers/sdk.js';
 describe('tinode serve', () => {
   it('creates the sample database on first start, serves alice, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tinode-serve-'));
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], {
       cwd,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +50,7 @@ describe('tinode serve', () => {
   });
 
   it('says how to create a database it cannot find', async () => {
-    const r = await runTinode(['serve', '--listen', '127.0.0.1:0', '--db', 'postgres://postgres@127.0.0.1:5432/tinode_none_here']);
+    const r = await runTinode(['serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', 'postgres://postgres@127.0.0.1:5432/tinode_none_here']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/tinode init-db/);
   });

@@ -18,7 +18,7 @@ export interface TestServer {
 
 export async function startTestServer(set: Record<string, unknown> = {}, db?: string): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tinode-srv-'));
-  const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', ...set } });
+  const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', grpc_listen: '127.0.0.1:0', ...set } });
   const level = process.env.TINODE_TEST_LOG;
   const log = level ? createLogger({ level: level as 'debug' }) : silentLogger;
   const server = await startServer(config, { log, autoInitSqlite: true, timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000 } });

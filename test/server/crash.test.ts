@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 function serve(db: string): Promise<{ child: ChildProcess; host: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--db', db], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,179 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../log.js';
+import type { ClientMessage } from '../../src/wire/client-messages.js';
+import { DecodeError } from '../../src/wire/json-decode.js';
+import { deserializeClientMsg, serializeServerMsg } from '../../src/wire/proto-codec.js';
+import type { ServerMessage } from '../../src/wire/server-messages.js';
+import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
+
+/** What a gRPC session's host must accept: decoded messages rather than JSON text. */
+export interface GrpcSessionSink {
+  readonly sid: string;
+  handle(msg: ClientMessage): void;
+  /** A message that could not be decoded: answered 400 in its turn. */
+  malformed(reason: string): void;
+  closed(): void;
+}
+
+export interface GrpcHost {
+  open(conn: Connection): GrpcSessionSink;
+}
+
+export interface GrpcOptions {
+  host: GrpcHost;
+  maxMessageSize: number;
+  keepalive: boolean;
+}
+
+/**
+ * Tinode's `pbx.Node` service over gRPC: `MessageLoop` is a bidirectional stream of
+ * `ClientMsg` and `ServerMsg` and each stream is a session like a websocket connection. Large
+ * file transfer answers UNIMPLEMENTED until file storage exists.
+ */
+export class GrpcTransport {
+  private readonly server: grpc.Server;
+  private readonly calls = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
+
+  constructor(
+    private readonly opts: GrpcOptions,
+    private readonly log: Logger,
+  ) {
+    // Bytes in and out: messages are decoded in the session's turn (a bad one is answered 400
+    // without ending the stream) and each server message is encoded once for all recipients.
+    const bytes = (b: unknown) => (Buffer.isBuffer(b) ? b : Buffer.from(b as Uint8Array));
+    const definition: grpc.ServiceDefinition = {
+      MessageLoop: {
+        path: '/pbx.Node/MessageLoop',
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: bytes,
+        requestDeserialize: bytes,
+        responseSerialize: bytes,
+        responseDeserialize: bytes,
+      },
+      LargeFileReceive: unimplementedMethod('/pbx.Node/LargeFileReceive', true, false),
+      LargeFileServe: unimplementedMethod('/pbx.Node/LargeFileServe', false, true),
+    };
+    const options: grpc.ServerOptions = {
+      'grpc.max_receive_message_length': Math.max(opts.maxMessageSize, 1 << 16),
+    };
+    if (opts.keepalive) {
+      // As the reference: ping idle clients, let clients ping every few seconds.
+      Object.assign(options, {
+        'grpc.keepalive_time_ms': 60_000,
+        'grpc.keepalive_timeout_ms': 20_000,
+        'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+      });
+    }
+    this.server = new grpc.Server(options);
+    const unimplemented = (_call: unknown, callback?: (err: grpc.ServiceError) => void) => {
+      const err = Object.assign(new Error('file storage is not available'), { code: grpc.status.UNIMPLEMENTED, details: 'not implemented', metadata: new grpc.Metadata() });
+      if (callback) callback(err);
+      else (_call as { emit(e: string, v: unknown): void }).emit('error', err);
+    };
+    this.server.addService(definition, {
+      MessageLoop: (call: grpc.ServerDuplexStream<unknown, unknown>) => this.accept(call),
+      LargeFileReceive: unimplemented,
+      LargeFileServe: unimplemented,
+    });
+  }
+
+  /** Starts listening; resolves to the bound `host:port`. */
+  listen(addr: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        const host = addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0';
+        resolve(`${host}:${port}`);
+      });
+    });
+  }
+
+  private accept(call: grpc.ServerDuplexStream<unknown, unknown>): void {
+    this.calls.add(call);
+    const remoteAddr = peerAddress(call.getPeer());
+    let open = true;
+    const limit = SEND_QUEUE_LIMIT * this.opts.maxMessageSize;
+    const end = () => {
+      if (!open) return;
+      open = false;
+      call.end();
+    };
+    const conn: Connection = {
+      kind: 'grpc',
+      remoteAddr,
+      send: (msg: ServerMessage) => {
+        if (!open) return true;
+        if (call.writableLength > limit) return false;
+        call.write(serializeServerMsg(msg));
+        return true;
+      },
+      close: (last?: ServerMessage) => {
+        if (!open) return;
+        if (last) call.write(serializeServerMsg(last));
+        end();
+      },
+    };
+    const session = this.opts.host.open(conn);
+    this.log.info(`grpc: session started ${session.sid} ${remoteAddr} (${this.calls.size} connected)`);
+    call.on('data', (data: Buffer) => {
+      let msg;
+      try {
+        msg = deserializeClientMsg(data);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        session.malformed(err.message);
+        return;
+      }
+      session.handle(msg);
+    });
+    const gone = () => {
+      if (!this.calls.delete(call)) return;
+      open = false;
+      this.log.info(`grpc: session ended ${session.sid}`);
+      session.closed();
+    };
+    call.on('end', () => {
+      gone();
+      end();
+    });
+    call.on('cancelled', gone);
+    call.on('error', (err: Error) => {
+      this.log.debug(`grpc: ${session.sid}: ${err.message}`);
+      gone();
+    });
+    call.on('close', gone);
+  }
+
+  /** Stops accepting streams and ends the open ones (sessions got their goodbye already). */
+  async close(graceMs = 1000): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      timer.unref();
+      for (const call of this.calls) call.end();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function unimplementedMethod(path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<unknown, unknown> {
+  const passthrough = (v: unknown) => (Buffer.isBuffer(v) ? v : Buffer.alloc(0));
+  return { path, requestStream, responseStream, requestSerialize: passthrough, requestDeserialize: (b: Buffer) => b, responseSerialize: passthrough, responseDeserialize: (b: Buffer) => b };
+}
+
+/** `ipv4:1.2.3.4:5678` or `ipv6:[::1]:5678` → the address without the port. */
+function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[(.*)\]:\d+$/.exec(bare) ?? /^(.*):\d+$/.exec(bare);
+  return m?.[1] ?? bare;
+}
