@@ -309,6 +309,7 @@ export abstract class ConvTopic extends Topic {
    */
   evictUser(uid: Uid, unsub: boolean, skipSid?: string): void {
     const pud = this.perUser.get(uid);
+    const name = this.original(uid);
     if (unsub) {
       if (this.cat === 'p2p' && pud) {
         pud.online = 0;
@@ -325,7 +326,7 @@ export abstract class ConvTopic extends Topic {
       if (pssd.uid !== uid) continue;
       this.removeSession(sess);
       if (sess.sid !== skipSid) {
-        sess.send(reply('evicted', '', this.original(uid), now, { unsub }));
+        sess.send(reply('evicted', '', name, now, { unsub }));
       }
     }
   }

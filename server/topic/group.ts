@@ -26,6 +26,11 @@ export class GroupTopic extends ConvTopic {
     return this.chan;
   }
 
+  /** Channel readers know the topic as `chn…`. */
+  override original(uid: bigint): string {
+    return this.chan && this.perUser.get(uid)?.isChan ? 'chn' + this.name.slice(3) : this.xoriginal;
+  }
+
   protected override rootAccess(): number {
     return groupDefaultAccess(this.chan).auth;
   }

@@ -15,12 +15,69 @@ export interface MetaQueryBuilder {
   withTags(): MetaQueryBuilder;
   withCred(): MetaQueryBuilder;
   withLaterData(limit?: number): MetaQueryBuilder;
+  withEarlierData(limit?: number): MetaQueryBuilder;
+  withData(since?: number, before?: number, limit?: number): MetaQueryBuilder;
+  withDel(since?: number, limit?: number): MetaQueryBuilder;
+  withOneSub(ims?: Date, userOrTopic?: string): MetaQueryBuilder;
   build(): unknown;
+}
+
+/** The SDK's access mode (`acs`): what a user wants, was given, and has. */
+export interface SdkAccessMode {
+  getMode(): string;
+  getGiven(): string;
+  getWant(): string;
+  isOwner(): boolean;
+  isReader(): boolean;
+  isWriter(): boolean;
+  isDeleter(): boolean;
+  isJoiner(): boolean;
+}
+
+/** A `{data}` message as the SDK keeps it. */
+export interface SdkMessage {
+  topic: string;
+  seq: number;
+  from?: string;
+  ts?: Date;
+  head?: Record<string, unknown>;
+  content?: unknown;
+  [key: string]: unknown;
+}
+
+/** A range of message ids: `[low, hi)`, or `low` alone. */
+export interface SdkSeqRange {
+  low: number;
+  hi?: number;
 }
 
 /** The parts of the SDK's API the tests use, typed loosely where the SDK has no types. */
 export interface SdkTopic {
   name: string;
+  createMessage(data: unknown, noEcho?: boolean): Record<string, unknown>;
+  publish(data: unknown, noEcho?: boolean): Promise<SdkCtrl | undefined>;
+  publishMessage(pub: Record<string, unknown>): Promise<SdkCtrl | undefined>;
+  noteRead(seq?: number): void;
+  noteRecv(seq: number): void;
+  noteKeyPress(): void;
+  getMessagesPage(limit: number, gaps?: SdkSeqRange[], min?: number, max?: number, newer?: boolean): Promise<SdkCtrl>;
+  delMessages(ranges: SdkSeqRange[], hard?: boolean): Promise<SdkCtrl>;
+  delMessagesList(list: number[], hard?: boolean): Promise<SdkCtrl>;
+  delMessagesAll(hard?: boolean): Promise<SdkCtrl | undefined>;
+  delTopic(hard?: boolean): Promise<SdkCtrl | null>;
+  invite(uid: string, mode?: string): Promise<SdkCtrl>;
+  updateMode(uid: string | null, update: string): Promise<SdkCtrl>;
+  messages(cb: (msg: SdkMessage) => void): void;
+  msgReadCount(seq: number): number;
+  msgRecvCount(seq: number): number;
+  msgStatus(msg: SdkMessage): number;
+  getAccessMode(): SdkAccessMode;
+  maxMsgSeq(): number;
+  minMsgSeq(): number;
+  subscriber(uid: string): Record<string, unknown> | undefined;
+  onData?: (data?: SdkMessage) => void;
+  onInfo?: (info: Record<string, unknown>) => void;
+  onMeta?: (meta: Record<string, unknown>) => void;
   subscribe(get?: unknown, set?: unknown): Promise<SdkCtrl>;
   leave(unsub?: boolean): Promise<SdkCtrl>;
   getMeta(query: unknown): Promise<SdkCtrl>;
@@ -67,6 +124,11 @@ export interface SdkClient {
   getMeTopic(): SdkTopic;
   getFndTopic(): SdkTopic;
   getTopic(name: string): SdkTopic;
+  newGroupTopicName(isChannel: boolean): string;
+  /** A raw `{sub}`, bypassing the topic object (which skips the request when it thinks it is attached). */
+  subscribe(topic: string, get?: unknown, set?: unknown): Promise<SdkCtrl>;
+  publish(topic: string, content: unknown, noEcho?: boolean): Promise<SdkCtrl>;
+  report(action: string, target: string): Promise<SdkCtrl>;
   delCurrentUser(hard: boolean): Promise<SdkCtrl>;
   getServerInfo(): Record<string, unknown>;
   getServerParam(name: string, def?: unknown): unknown;
