@@ -2,6 +2,7 @@ import type { TinodeConfig } from '../src/config/schema.js';
 import type { AuthLevel } from '../src/model/auth-level.js';
 import type { Hub } from './hub/hub.js';
 import type { Logger } from './log.js';
+import type { Plugins } from './plugins/plugins.js';
 import type { Session } from './session/session.js';
 import type { SessionRegistry } from './session/registry.js';
 import type { AuthSchemes, CredValidator } from './session/ports.js';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly sessions: SessionRegistry<Session>;
   readonly log: Logger;
   readonly auth: AuthSchemes;
+  /** gRPC plugins (inactive when none is configured). */
+  readonly plugins: Plugins;
   /** Credential validators by method (`email`, `tel`), with whether they add tags. */
   readonly validators: ReadonlyMap<string, { validator: CredValidator; addToTags: boolean }>;
   readonly limits: Limits;

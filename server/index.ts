@@ -10,6 +10,7 @@ import { Schemes } from './auth/schemes.js';
 import type { ServerContext } from './context.js';
 import { Hub } from './hub/hub.js';
 import { GrpcTransport } from './transport/grpc.js';
+import { Plugins } from './plugins/plugins.js';
 import type { Logger } from './log.js';
 import { SessionRegistry } from './session/registry.js';
 import type { CredValidator } from './session/ports.js';
@@ -138,6 +139,13 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     reqCredParam[authLevelName(lvl)] = methods;
   }
   const immutable = new Set([...auth.restrictedTags(), ...[...validators.keys()].filter((m) => validators.get(m)?.addToTags)]);
+  let plugins: Plugins;
+  try {
+    plugins = Plugins.create(config.plugins, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const hub = new Hub(() => ctx, timings.topicIdleMs);
   const sessions = new SessionRegistry<Session>();
   const ctx: ServerContext = {
@@ -147,6 +155,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     sessions,
     log,
     auth,
+    plugins,
     validators,
     limits: {
       maxMessageSize: config.max_message_size,
@@ -244,6 +253,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       await ws.close();
       lp.close();
       await grpcTransport?.close();
+      plugins.close();
       server.closeAllConnections();
       for (const v of validators.values()) {
         if (v.validator instanceof EmailValidator) v.validator.close();

@@ -1,3 +1,4 @@
+import { ACT_DELETE } from '../plugins/config.js';
 import type { ServerContext } from '../context.js';
 import type { Request } from '../session/request.js';
 import type { Session } from '../session/session.js';
@@ -129,6 +130,7 @@ export class Hub {
     if (req) {
       req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
     }
+    this.ctx().plugins.topic(t.name, null, ACT_DELETE);
     this.remove(t);
     // Runs after the current inbox job: the topic tells its members and detaches everyone.
     void t.unload('deleted', req?.sess.sid);

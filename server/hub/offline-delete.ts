@@ -1,3 +1,4 @@
+import { ACT_DELETE } from '../plugins/config.js';
 import { MODE_OWNER } from '../../src/model/access.js';
 import { isChannel, parseUserId, userId } from '../../src/model/uid.js';
 import type { DelMsg } from '../../src/wire/client-messages.js';
@@ -43,6 +44,7 @@ export async function deleteTopicOffline(ctx: ServerContext, req: Request<DelMsg
     } else {
       try {
         await store.adapter.subsDelete(topic, uid);
+        ctx.plugins.subscription({ topic, user: uid }, ACT_DELETE);
       } catch (err) {
         if (isStoreError(err, 'not-found')) {
           req.sess.send(reply('noAction', req.msg.id, req.original, now));
@@ -61,6 +63,7 @@ export async function deleteTopicOffline(ctx: ServerContext, req: Request<DelMsg
     }
   } else {
     await store.adapter.topicDelete(topic, true, req.msg.body.hard === true);
+    ctx.plugins.topic(topic, null, ACT_DELETE);
     for (const s of subs) {
       if (s.user === uid && !notifyOn(topic, 'gone', true)) continue;
       presToUser(ctx, s.user, topic, 'gone', {}, { skipSid: req.sess.sid });

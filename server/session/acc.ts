@@ -1,3 +1,4 @@
+import { ACT_CREATE, ACT_UPDATE } from '../plugins/config.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../../src/model/auth-level.js';
 import { MODE_APPROVE, MODE_CPUBLIC, MODE_NONE, modeToString, parseMode } from '../../src/model/access.js';
 import { parseUserId, userId, type Uid } from '../../src/model/uid.js';
@@ -129,6 +130,7 @@ async function createUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
   if (req.msg.extra?.attachments?.length) {
     ctx.log.debug(`account ${userId(user.id)}: avatar attachments are linked once file storage exists`);
   }
+  ctx.plugins.account({ ...user, tags: rec.tags.length > 0 ? rec.tags : user.tags }, ACT_CREATE);
   const out = acc.login
     ? await onLogin(sess, req.msg.id, req.ts, rec, missingCreds(ctx, rec.authLevel, validated))
     : reply('created', req.msg.id, '', req.ts, { user: userId(user.id), authlvl: authLevelName(rec.authLevel) });
@@ -205,6 +207,8 @@ async function updateUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
   } else {
     throw new ProtocolError('malformed');
   }
+  const updated = await ctx.store.adapter.userGet(target);
+  if (updated) ctx.plugins.account(updated, ACT_UPDATE);
   sess.send(reply('ok', req.msg.id, '', req.ts, params));
 }
 

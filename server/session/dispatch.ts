@@ -16,7 +16,21 @@ import { handleDel, handleGet, handleLeave, handleNote, handlePub, handleSet, ha
  * authentication for everything but hi, login and acc, root only for acting on behalf of
  * another user. Whatever a handler throws becomes the request's one reply.
  */
-export async function dispatch(sess: Session, msg: ClientMessage): Promise<void> {
+export async function dispatch(sess: Session, original: ClientMessage): Promise<void> {
+  let msg = original;
+  if (sess.ctx.plugins.active) {
+    // Plugins see the packet first: it may pass, be dropped, be answered or be replaced.
+    const outcome = await sess.ctx.plugins.fireHose(
+      { sid: sess.sid, uid: sess.uid, authLvl: sess.authLvl, remoteAddr: sess.remoteAddr, userAgent: sess.userAgent, deviceId: sess.deviceId, lang: sess.lang },
+      msg,
+    );
+    if (outcome.kind === 'drop') return;
+    if (outcome.kind === 'respond') {
+      sess.send(outcome.reply);
+      return;
+    }
+    msg = outcome.msg;
+  }
   const ts = new Date();
   let asUser = sess.uid;
   let authLvl = sess.authLvl;

@@ -1,3 +1,4 @@
+import { ACT_DELETE } from '../plugins/config.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
@@ -61,7 +62,9 @@ export async function deleteUser(ctx: ServerContext, sess: Session, uid: Uid, ha
   } catch (err) {
     ctx.log.warn(`delete user ${userId(uid)}: notifying contacts: ${String(err)}`);
   }
+  const user = await ctx.store.adapter.userGet(uid);
   await ctx.store.adapter.userDelete(uid, hard);
+  if (user) ctx.plugins.account(user, ACT_DELETE);
   if (sess.authLvl !== AuthLevel.ROOT || sess.uid === uid) {
     ctx.log.info(`user ${userId(uid)} deleted${hard ? ' (hard)' : ''}`);
   }

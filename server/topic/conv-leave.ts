@@ -1,3 +1,4 @@
+import { ACT_DELETE } from '../plugins/config.js';
 import { MODE_APPROVE, MODE_CCHN_READER, MODE_JOIN, MODE_OWNER, MODE_UNSET } from '../../src/model/access.js';
 import { grpToChn, parseUserId } from '../../src/model/uid.js';
 import type { DelMsg, LeaveMsg } from '../../src/wire/client-messages.js';
@@ -33,6 +34,7 @@ export async function leaveAndUnsubscribe(t: ConvTopic, sess: Session, req: Requ
     throw err;
   }
   sess.send(reply('ok', req.msg.id, req.original, now));
+  t.ctx.plugins.subscription({ topic: storeName, user: uid }, ACT_DELETE);
   const [oldWant, oldGiven] = asChan ? [MODE_CCHN_READER, MODE_CCHN_READER] : [pud?.modeWant ?? MODE_UNSET, pud?.modeGiven ?? MODE_UNSET];
   t.notifySubChange(uid, uid, asChan, oldWant, oldGiven, MODE_UNSET, MODE_UNSET, sess.sid);
   t.evictUser(uid, true, sess.sid);
@@ -68,6 +70,7 @@ export async function deleteSubscription(t: ConvTopic, req: Request<DelMsg>): Pr
   try {
     await t.ctx.store.adapter.subsDelete(t.name, target);
     req.sess.send(reply('ok', req.msg.id, req.original, now));
+    t.ctx.plugins.subscription({ topic: t.name, user: target }, ACT_DELETE);
   } catch (err) {
     if (!isStoreError(err, 'not-found')) throw err;
     req.sess.send(reply('noAction', req.msg.id, req.original, now));

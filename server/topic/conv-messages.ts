@@ -108,6 +108,7 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     t.presSubsOffline('msg', { seq: msg.seqId, actor: userId(req.asUser) }, { filterIn: MODE_READ }, true);
     const out: ServerMessage = { data };
     t.broadcast(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined }, (uid, chan) => t.forUser(out, uid, chan));
+    t.ctx.plugins.message(data);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ACT_UPDATE } from '../plugins/config.js';
 import { MODE_APPROVE, MODE_JOIN, MODE_OWNER, MODE_PRES, MODE_READ, MODE_SHARE, modeToString } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { parseUserId, userId } from '../../src/model/uid.js';
@@ -183,6 +184,9 @@ async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean)
     if (!pud) throw new ProtocolError('permissionDenied');
     await t.ctx.store.adapter.subsUpdate(asChan ? req.original : t.name, req.asUser, { private: priv.value, updatedAt: now });
     pud.private = priv.value;
+  }
+  if (Object.keys(core).length > 0) {
+    t.ctx.plugins.topic(t.name, t.pluginDesc(), ACT_UPDATE);
   }
   if (req.msg.extra?.attachments?.length && Object.keys(core).length > 0) {
     await linkAvatar(t, req.msg.extra.attachments);

@@ -1,3 +1,4 @@
+import { ACT_CREATE, ACT_UPDATE } from '../plugins/config.js';
 import {
   MODE_APPROVE,
   MODE_CCHN_READER,
@@ -85,6 +86,9 @@ export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise
     params.tmpname = req.original;
   }
   req.sess.send(reply('ok', req.msg.id, name, now, params));
+  if (flags.created) {
+    t.ctx.plugins.topic(t.name, t.pluginDesc(), ACT_CREATE);
+  }
   if (acs) {
     sendImmediateSubNotifications(t, uid, acs, req, asChan, flags);
   }
@@ -171,8 +175,10 @@ export async function thisUserSub(
     }
     if (!storedSub || storedSub.deletedAt !== null) {
       await store.createSubscriptions(store.subscription(uid, tname, pud.modeWant, pud.modeGiven, pud.private));
+      t.ctx.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_CREATE);
     } else if (asChan && (pud.modeWant !== oldWant || priv !== undefined)) {
       await store.adapter.subsUpdate(tname, uid, { modeWant: pud.modeWant, private: pud.private, updatedAt: new Date() });
+      t.ctx.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_UPDATE);
     }
   } else {
     if (!existing.isChan && asChan) {
@@ -224,6 +230,7 @@ export async function thisUserSub(
     if (Object.keys(update).length > 0) {
       update.updatedAt = new Date();
       await store.adapter.subsUpdate(t.storeName(uid), uid, update);
+      t.ctx.plugins.subscription({ topic: t.storeName(uid), user: uid, modeWant: update.modeWant, modeGiven: update.modeGiven, private: update.private }, ACT_UPDATE);
     }
     if (ownerChange) {
       const prevOwner = t.owner;
@@ -309,6 +316,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
       throw new ProtocolError('permissionDenied');
     }
     await store.createSubscriptions(store.subscription(target, t.name, modeWant, modeGiven, null));
+    t.ctx.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
     pud = t.newPerUser();
     pud.modeWant = modeWant;
     pud.modeGiven = modeGiven;
@@ -323,6 +331,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
         throw new ProtocolError('permissionDenied');
       }
       await store.adapter.subsUpdate(t.name, target, { modeGiven, updatedAt: new Date() });
+      t.ctx.plugins.subscription({ topic: t.name, user: target, modeGiven }, ACT_UPDATE);
       pud.modeGiven = modeGiven;
     }
   }

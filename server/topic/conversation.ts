@@ -3,7 +3,7 @@ import { isChannel, userId, type Uid } from '../../src/model/uid.js';
 import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import type { ServerMessage } from '../../src/wire/server-messages.js';
+import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../session/request.js';
 import type { Session } from '../session/session.js';
 import { handleConvGet, handleConvSet } from './conv-meta.js';
@@ -41,6 +41,20 @@ export abstract class ConvTopic extends Topic {
     const f = this.subFlags.get(req.msg);
     this.subFlags.delete(req.msg);
     return f;
+  }
+
+  /** The topic's description as plugins hear it. */
+  pluginDesc(): TopicDescMsg {
+    const desc: TopicDescMsg = { created: this.created, updated: this.updated };
+    if (this.touched.getTime() > 0) desc.touched = this.touched;
+    if (this.cat === 'grp') {
+      desc.defacs = { auth: modeToString(this.access.auth), anon: modeToString(this.access.anon) };
+      desc.chan = this.isChannel();
+    }
+    if (this.public !== null) desc.public = this.public;
+    if (this.trusted !== null) desc.trusted = this.trusted;
+    if (this.lastId > 0) desc.seq = this.lastId;
+    return desc;
   }
 
   /** A fresh per-user record with no access. */

@@ -144,9 +144,19 @@ export class FndTopic extends Topic {
     const now = new Date();
     const ownQuery = this.queries.get(req.sess) ?? '';
     const stored = this.perUser.get(req.asUser)?.private;
-    const query = ownQuery || (typeof stored === 'string' ? stored : '');
+    let query = ownQuery || (typeof stored === 'string' ? stored : '');
     const country = req.sess.countryCode || this.ctx.limits.defaultCountryCode;
     let results: TopicSubMsg[] = [];
+    if (query && this.ctx.plugins.active) {
+      // A plugin may answer the search itself, rewrite the query or drop it.
+      const byPlugin = await this.ctx.plugins.find(req.asUser, query);
+      if (byPlugin.results) {
+        results = byPlugin.results;
+        query = '';
+      } else {
+        query = byPlugin.query;
+      }
+    }
     if (query) {
       const parsed = parseSearchQuery(query);
       if ('error' in parsed) {

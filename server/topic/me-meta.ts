@@ -1,3 +1,4 @@
+import { ACT_UPDATE } from '../plugins/config.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { MODE_JOIN, MODE_PRES, MODE_READ, MODE_UNSET, modeToString } from '../../src/model/access.js';
 import { p2pName, parseUserId, slfName, userId } from '../../src/model/uid.js';
@@ -147,6 +148,10 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
   if (pub.changed || trusted.changed || priv.changed) {
     // The user's other sessions reload the profile.
     presToUser(t.ctx, req.asUser, 'me', 'upd', {}, { skipSid: req.sess.sid });
+  }
+  if (Object.keys(core).length > 0) {
+    const user = await store.userGet(req.asUser);
+    if (user) t.ctx.plugins.account(user, ACT_UPDATE);
   }
   req.sess.send(reply('ok', req.msg.id, req.original, now));
 }

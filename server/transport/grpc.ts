@@ -138,8 +138,9 @@ export class GrpcTransport {
       session.closed();
     };
     call.on('end', () => {
-      gone();
+      // The client half-closed: end our side too, then let the session go.
       end();
+      gone();
     });
     call.on('cancelled', gone);
     call.on('error', (err: Error) => {

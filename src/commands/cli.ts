@@ -40,7 +40,7 @@ export function cliCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Commands: acc, login, sub, leave, pub, get, set, del, note, file (upload), and the local
+Commands: acc, login, sub, leave, pub, get, set, del, note, file (upload, download), and the local
 .await, .must, .log, .sleep, .use, .verbose, .delmark, .exit. Macros: useradd, userdel, usermod,
 passwd, resolve, chacs, chcred, thecard. Type "<command> -h" inside the client for help.
 If several logins are given, --login-cookie wins over --login-token, which wins over --login-basic.
