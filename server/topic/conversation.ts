@@ -1,10 +1,11 @@
-import { MODE_CCHN_READER, MODE_NONE, MODE_PRES, MODE_READ, MODE_UNSET, modeDelta, modeToString } from '../../src/model/access.js';
+import { MODE_CCHN_READER, MODE_NONE, MODE_OWNER, MODE_PRES, MODE_READ, MODE_UNSET, modeDelta, modeToString } from '../../src/model/access.js';
 import { isChannel, userId, type Uid } from '../../src/model/uid.js';
 import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../session/request.js';
+import type { Topic as StoredTopic } from '../store/types.js';
 import type { Session } from '../session/session.js';
 import { handleConvGet, handleConvSet } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';
@@ -55,6 +56,28 @@ export abstract class ConvTopic extends Topic {
     if (this.trusted !== null) desc.trusted = this.trusted;
     if (this.lastId > 0) desc.seq = this.lastId;
     return desc;
+  }
+
+  /** Loads the subscribers from the store; the one holding O is the owner. */
+  protected async loadSubscribers(): Promise<void> {
+    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
+      const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
+      pud.recvId = s.recvSeqId;
+      pud.readId = s.readSeqId;
+      pud.delId = s.delId;
+      this.perUser.set(s.user, pud);
+      if ((s.modeGiven & s.modeWant & MODE_OWNER) !== 0) this.owner = s.user;
+    }
+  }
+
+  /** Takes the stored topic's times, seq and delete ids and aux data. */
+  protected loadState(stopic: StoredTopic): void {
+    this.created = stopic.createdAt;
+    this.updated = stopic.updatedAt;
+    this.touched = stopic.touchedAt;
+    this.aux = stopic.aux;
+    this.lastId = stopic.seqId;
+    this.delId = stopic.delId;
   }
 
   /** A fresh per-user record with no access. */

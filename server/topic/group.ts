@@ -44,25 +44,13 @@ export class GroupTopic extends ConvTopic {
     if (!stopic || stopic.state === ObjState.DELETED) {
       throw new ProtocolError('topicNotFound');
     }
-    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
-      const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
-      pud.recvId = s.recvSeqId;
-      pud.readId = s.readSeqId;
-      pud.delId = s.delId;
-      this.perUser.set(s.user, pud);
-      if ((s.modeGiven & s.modeWant & MODE_OWNER) !== 0) this.owner = s.user;
-    }
+    await this.loadSubscribers();
+    this.loadState(stopic);
     this.chan = stopic.useBt;
     this.access = stopic.access;
     this.tags = stopic.tags;
-    this.aux = stopic.aux;
     this.public = stopic.public;
     this.trusted = stopic.trusted;
-    this.created = stopic.createdAt;
-    this.updated = stopic.updatedAt;
-    this.touched = stopic.touchedAt;
-    this.lastId = stopic.seqId;
-    this.delId = stopic.delId;
     this.subCnt = stopic.subCnt;
   }
 

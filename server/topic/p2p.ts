@@ -38,12 +38,7 @@ export class P2PTopic extends ConvTopic {
       if (subs.length === 0) {
         throw new Error(`p2p topic ${this.name} has no subscriptions`);
       }
-      this.created = stopic.createdAt;
-      this.updated = stopic.updatedAt;
-      this.touched = stopic.touchedAt;
-      this.aux = stopic.aux;
-      this.lastId = stopic.seqId;
-      this.delId = stopic.delId;
+      this.loadState(stopic);
     }
     if (stopic && subs.length === 2) {
       for (const [i, s] of subs.entries()) {

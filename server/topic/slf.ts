@@ -23,25 +23,13 @@ export class SlfTopic extends ConvTopic {
     const { store } = this.ctx;
     const stopic = await store.adapter.topicGet(this.name);
     if (stopic) {
-      for (const s of await store.adapter.subsForTopic(this.name, false)) {
-        const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
-        pud.recvId = s.recvSeqId;
-        pud.readId = s.readSeqId;
-        pud.delId = s.delId;
-        this.perUser.set(s.user, pud);
-        this.owner = s.user;
-      }
+      await this.loadSubscribers();
       if (this.perUser.size === 0) {
         throw new Error(`topic ${this.name} has no subscription`);
       }
+      this.loadState(stopic);
       this.access = stopic.access;
       this.tags = stopic.tags;
-      this.created = stopic.createdAt;
-      this.updated = stopic.updatedAt;
-      this.touched = stopic.touchedAt;
-      this.aux = stopic.aux;
-      this.lastId = stopic.seqId;
-      this.delId = stopic.delId;
       return;
     }
     const user = await store.adapter.userGet(req.asUser);

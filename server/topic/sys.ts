@@ -21,20 +21,12 @@ export class SysTopic extends ConvTopic {
     if (!stopic) {
       throw new ProtocolError('topicNotFound');
     }
-    for (const s of await this.ctx.store.adapter.subsForTopic('sys', false)) {
-      const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
-      pud.recvId = s.recvSeqId;
-      pud.readId = s.readSeqId;
-      pud.delId = s.delId;
-      this.perUser.set(s.user, pud);
-    }
+    await this.loadSubscribers();
+    this.loadState(stopic);
+    // Nobody owns sys; anyone writes to it.
+    this.owner = 0n;
     this.access = { auth: MODE_WRITE, anon: MODE_WRITE };
     this.public = stopic.public;
     this.trusted = stopic.trusted;
-    this.created = stopic.createdAt;
-    this.updated = stopic.updatedAt;
-    this.touched = stopic.touchedAt;
-    this.lastId = stopic.seqId;
-    this.delId = stopic.delId;
   }
 }
