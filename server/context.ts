@@ -3,6 +3,7 @@ import type { AuthLevel } from '../src/model/auth-level.js';
 import type { Hub } from './hub/hub.js';
 import type { Logger } from './log.js';
 import type { Plugins } from './plugins/plugins.js';
+import type { Push } from './push/push.js';
 import type { Session } from './session/session.js';
 import type { SessionRegistry } from './session/registry.js';
 import type { AuthSchemes, CredValidator } from './session/ports.js';
@@ -21,6 +22,8 @@ export interface ServerContext {
   readonly auth: AuthSchemes;
   /** gRPC plugins (inactive when none is configured). */
   readonly plugins: Plugins;
+  /** Push notifications (inactive when no handler is enabled). */
+  readonly push: Push;
   /** Credential validators by method (`email`, `tel`), with whether they add tags. */
   readonly validators: ReadonlyMap<string, { validator: CredValidator; addToTags: boolean }>;
   readonly limits: Limits;

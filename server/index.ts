@@ -11,6 +11,7 @@ import type { ServerContext } from './context.js';
 import { Hub } from './hub/hub.js';
 import { GrpcTransport } from './transport/grpc.js';
 import { Plugins } from './plugins/plugins.js';
+import { Push } from './push/push.js';
 import type { Logger } from './log.js';
 import { SessionRegistry } from './session/registry.js';
 import type { CredValidator } from './session/ports.js';
@@ -140,8 +141,10 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   }
   const immutable = new Set([...auth.restrictedTags(), ...[...validators.keys()].filter((m) => validators.get(m)?.addToTags)]);
   let plugins: Plugins;
+  let push: Push;
   try {
     plugins = Plugins.create(config.plugins, log);
+    push = Push.create(config.push, store, log);
   } catch (err) {
     await store.close();
     throw err;
@@ -156,6 +159,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     log,
     auth,
     plugins,
+    push,
     validators,
     limits: {
       maxMessageSize: config.max_message_size,
@@ -254,6 +258,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       lp.close();
       await grpcTransport?.close();
       plugins.close();
+      await push.idle();
+      push.stop();
       server.closeAllConnections();
       for (const v of validators.values()) {
         if (v.validator instanceof EmailValidator) v.validator.close();

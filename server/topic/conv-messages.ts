@@ -9,6 +9,7 @@ import type { Request } from '../session/request.js';
 import { normalizeRanges } from '../store/ranges.js';
 import type { Message, QueryOpt, Range } from '../store/types.js';
 import { fileIdFromUrl } from './attachments.js';
+import { pushForData } from './conv-push.js';
 import type { ConvTopic } from './conversation.js';
 
 /** Messages of a conversation: publishing, history, deletion. */
@@ -109,6 +110,7 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     const out: ServerMessage = { data };
     t.broadcast(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined }, (uid, chan) => t.forUser(out, uid, chan));
     t.ctx.plugins.message(data);
+    t.ctx.push.send(pushForData(t, req.asUser, data));
   }
 }
 

@@ -4,6 +4,7 @@ import type { NoteMsg } from '../../src/wire/client-messages.js';
 import type { InfoMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../session/request.js';
 import type { ConvTopic } from './conversation.js';
+import { pushForRead } from './conv-push.js';
 
 /**
  * `{note}` on a conversation: typing (`kp`, `kpa`, `kpv`) needs W; receipts (`recv`, `read`)
@@ -63,8 +64,9 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
       t.ctx.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
       return;
     }
-    // The user's other sessions, not attached here, hear it on me.
+    // The user's other sessions, not attached here, hear it on me; other devices clear badges.
     t.presSingleUserOffline(uid, mode, n.what, { seq }, req.sess.sid, true);
+    if (n.what === 'read') t.ctx.push.send(pushForRead(t, uid, seq));
   }
   if (asChan) {
     return;

@@ -25,6 +25,7 @@ import type { Request } from '../session/request.js';
 import { ObjState } from '../store/types.js';
 import type { ConvTopic } from './conversation.js';
 import { replyConvGets } from './conv-meta.js';
+import { pushForSub } from './conv-push.js';
 import { NULL_VALUE } from './tags.js';
 
 /**
@@ -317,6 +318,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
     }
     await store.createSubscriptions(store.subscription(target, t.name, modeWant, modeGiven, null));
     t.ctx.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
+    t.ctx.push.send(pushForSub(t, req.asUser, target, modeWant, modeGiven));
     pud = t.newPerUser();
     pud.modeWant = modeWant;
     pud.modeGiven = modeGiven;
@@ -381,13 +383,16 @@ function sendImmediateSubNotifications(t: ConvTopic, uid: Uid, acs: AccessModeMs
       if (flags.newsub) {
         t.presSingleUserOffline(uid, mode, '?none+en', {});
         t.presSingleUserOffline(uid2, mode2, (mode2 & MODE_PRES) !== 0 && mode2 !== MODE_UNSET ? '?unkn+en' : '?unkn', {});
+        t.ctx.push.send(pushForSub(t, uid, uid2, pud2.modeWant, pud2.modeGiven));
       }
     }
+  }
+  if (t.cat === 'grp' && !asChan && flags.newsub && !flags.created) {
+    t.ctx.push.send(pushForSub(t, uid, null, want, given));
   }
   if (flags.newsub) {
     t.presSingleUserOffline(uid, mode, 'acs', { dacs: { want: acs.want, given: acs.given }, actor: userId(uid) }, req.sess.sid);
   }
-  void asChan;
 }
 
 /** Presence for a foreground session joining: the group comes online, or the user does in it. */
