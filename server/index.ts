@@ -78,6 +78,10 @@ async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Sto
       const path = bundledSamplePath();
       const summary = await loadData(store, readDataFile(path), path, { p2pDelete: config.p2p_delete_enabled });
       opts.log.info(`sample data loaded: ${summary.users.length} users, ${summary.groupTopics.length} group topics, ${summary.messages} messages`);
+      for (const u of summary.users.filter((x) => x.generated)) {
+        // Shown once: the chatbot logs in with it (tinode bot --login-basic login:password).
+        opts.log.info(`sample user ${u.login} (${u.id}) has the generated password ${u.password}`);
+      }
     }
     await store.checkReady();
   } catch (err) {

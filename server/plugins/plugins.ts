@@ -51,12 +51,16 @@ export interface SubscriptionInfo {
 }
 
 type Pb = Record<string, unknown>;
-type Unary = (req: Pb, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Pb) => void) => void;
+
+/** The least time an event waits for its plugin (events hold nothing up). */
+const EVENT_WAIT_MS = 10_000;
+type Unary = (req: Pb, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Pb) => void) => void;
 
 interface Client {
   conf: PluginConfig;
   grpc: grpc.Client;
-  call(method: string, req: Pb): Promise<Pb>;
+  /** One unary call within the plugin's timeout; `waitForReady` waits for a connection rather than failing at once. */
+  call(method: string, req: Pb, waitForReady?: boolean): Promise<Pb>;
 }
 
 function serviceDefinition(): grpc.ServiceDefinition {
@@ -103,14 +107,21 @@ export class Plugins {
     const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(), 'Plugin');
     const clients = confs.map((conf): Client => {
       const g = new Ctor(conf.target, grpc.credentials.createInsecure());
+      // Connect now, so that the first call does not spend its deadline on connecting.
+      g.getChannel().getConnectivityState(true);
       return {
         conf,
         grpc: g,
-        call: (methodName, req) =>
+        call: (methodName, req, waitForReady = false) =>
           new Promise((resolve, reject) => {
             const fn = (g as unknown as Record<string, Unary>)[methodName]!.bind(g);
-            const opts: grpc.CallOptions = conf.timeoutMs > 0 ? { deadline: new Date(Date.now() + conf.timeoutMs) } : {};
-            fn(req, opts, (err, res) => (err ? reject(err) : resolve(res ?? {})));
+            // Events wait at least EVENT_WAIT_MS for a connection: nobody waits for them, and a
+            // plugin started after the server must not lose them to a tight timeout.
+            const ms = waitForReady ? Math.max(conf.timeoutMs, EVENT_WAIT_MS) : conf.timeoutMs;
+            const opts: grpc.CallOptions = ms > 0 ? { deadline: new Date(Date.now() + ms) } : {};
+            const meta = new grpc.Metadata();
+            if (waitForReady) meta.setOptions({ waitForReady: true });
+            fn(req, meta, opts, (err, res) => (err ? reject(err) : resolve(res ?? {})));
           }),
       };
     });
@@ -258,7 +269,8 @@ export class Plugins {
       const f = c.conf[filter];
       if (!f || (f.actions & action) === 0) continue;
       ev ??= build();
-      c.call(method, ev).catch((err: unknown) => this.log.warn(`plugin ${c.conf.name}: ${method} event failed: ${(err as Error).message}`));
+      // Events wait for the connection (within the timeout): nobody waits for them.
+      c.call(method, ev, true).catch((err: unknown) => this.log.warn(`plugin ${c.conf.name}: ${method} event failed: ${(err as Error).message}`));
     }
   }
 }

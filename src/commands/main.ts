@@ -4,6 +4,7 @@ import { packageVersion } from '../paths.js';
 import { createOutput } from '../term/output.js';
 import { DataFileError } from '../../server/store/init/data-file.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
+import { botCommand } from './bot.js';
 import { cliCommand } from './cli.js';
 import { initDbCommand } from './init-db.js';
 import { keygenCommand } from './keygen.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   initDbCommand(program);
   keygenCommand(program);
   cliCommand(program);
+  botCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   }
