@@ -9,6 +9,9 @@ import { bundledSamplePath, packageVersion } from '../src/paths.js';
 import { Schemes } from './auth/schemes.js';
 import type { ServerContext } from './context.js';
 import { Hub } from './hub/hub.js';
+import { GrpcFiles } from './media/grpc-files.js';
+import { fileRoutes } from './media/http-serve.js';
+import { DEFAULT_GC_GRACE_MS, Media } from './media/media.js';
 import { GrpcTransport } from './transport/grpc.js';
 import { Plugins } from './plugins/plugins.js';
 import { Push } from './push/push.js';
@@ -51,9 +54,11 @@ export interface Timings {
   lpIdleMs: number;
   /** Topics without sessions unload after this long. */
   topicIdleMs: number;
+  /** Uploads nobody links to are garbage-collected once this old. */
+  mediaGcGraceMs: number;
 }
 
-const DEFAULT_TIMINGS: Timings = { pingMs: 49_500, pollMs: 49_500, lpIdleMs: 70_000, topicIdleMs: 4_000 };
+const DEFAULT_TIMINGS: Timings = { pingMs: 49_500, pollMs: 49_500, lpIdleMs: 70_000, topicIdleMs: 4_000, mediaGcGraceMs: DEFAULT_GC_GRACE_MS };
 
 export interface RunningServer {
   /** `http://host:port` where clients connect. */
@@ -146,9 +151,11 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const immutable = new Set([...auth.restrictedTags(), ...[...validators.keys()].filter((m) => validators.get(m)?.addToTags)]);
   let plugins: Plugins;
   let push: Push;
+  let media: Media | null;
   try {
     plugins = Plugins.create(config.plugins, log);
     push = Push.create(config.push, store, log);
+    media = Media.create(config.media, store, log, timings.mediaGcGraceMs);
   } catch (err) {
     await store.close();
     throw err;
@@ -205,13 +212,17 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const ws = new WebsocketTransport({ ...common, compression: !config.ws_compression_disabled, pingIntervalMs: timings.pingMs }, log);
   const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs }, log);
   const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
+  const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
   const server: Server = createHttpServer(
     {
-      apiPath: apiPath.startsWith('/') ? apiPath : '/' + apiPath,
+      apiPath: mountPath,
       ws,
       lp,
       replies,
+      extra: media
+        ? fileRoutes({ media, schemes: auth, sessions, checkApiKey: common.checkApiKey, useXForwardedFor: config.use_x_forwarded_for, apiPath: mountPath, log })
+        : undefined,
       static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control) : undefined,
       xFrameOptions: config.x_frame_options,
       hstsMaxAge: tls ? config.tls.strict_max_age : 0,
@@ -229,7 +240,10 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   let grpcAddr: string | null = null;
   let grpcTransport: GrpcTransport | null = null;
   if (config.grpc_listen) {
-    grpcTransport = new GrpcTransport({ host, maxMessageSize: config.max_message_size, keepalive: config.grpc_keepalive_enabled }, log);
+    grpcTransport = new GrpcTransport(
+      { host, maxMessageSize: config.max_message_size, keepalive: config.grpc_keepalive_enabled, files: media ? new GrpcFiles(media, auth, log) : undefined },
+      log,
+    );
     try {
       grpcAddr = await grpcTransport.listen(grpcListenAddress(config.grpc_listen));
     } catch (err) {
@@ -245,6 +259,10 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   log.info(`database: ${store.describe()} (schema ${SCHEMA_VERSION})`);
   if (config.api_key_salt === 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=') {
     log.info('API key: the public demo key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K is valid (default api_key_salt; make your own with "tinode keygen")');
+  }
+  if (media) {
+    media.startGc();
+    log.info(`file uploads: "${media.handler.name}" handler, up to ${config.media.max_size} bytes, at ${mountPath}v0/file/u/ and ${mountPath}v0/file/s/`);
   }
   if (opts.staticDir) {
     log.info(`static files from ${opts.staticDir} at ${config.static_mount}`);
@@ -264,6 +282,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       plugins.close();
       await push.idle();
       push.stop();
+      await media?.stop();
       server.closeAllConnections();
       for (const v of validators.values()) {
         if (v.validator instanceof EmailValidator) v.validator.close();

@@ -19,16 +19,25 @@ export interface GrpcHost {
   open(conn: Connection): GrpcSessionSink;
 }
 
+/** `LargeFileReceive` and `LargeFileServe`, when the server stores files. */
+export interface GrpcFileService {
+  receive(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>, remoteAddr: string): void;
+  serve(call: grpc.ServerWritableStream<Buffer, Buffer>, remoteAddr: string): void;
+}
+
 export interface GrpcOptions {
   host: GrpcHost;
   maxMessageSize: number;
   keepalive: boolean;
+  /** Large file transfer; without it the two calls answer UNIMPLEMENTED. */
+  files?: GrpcFileService | undefined;
 }
 
 /**
  * Tinode's `pbx.Node` service over gRPC: `MessageLoop` is a bidirectional stream of
  * `ClientMsg` and `ServerMsg` and each stream is a session like a websocket connection. Large
- * file transfer answers UNIMPLEMENTED until file storage exists.
+ * files go through `LargeFileReceive` / `LargeFileServe` when media storage is configured, and
+ * answer UNIMPLEMENTED otherwise.
  */
 export class GrpcTransport {
   private readonly server: grpc.Server;
@@ -51,8 +60,8 @@ export class GrpcTransport {
         responseSerialize: bytes,
         responseDeserialize: bytes,
       },
-      LargeFileReceive: unimplementedMethod('/pbx.Node/LargeFileReceive', true, false),
-      LargeFileServe: unimplementedMethod('/pbx.Node/LargeFileServe', false, true),
+      LargeFileReceive: bytesMethod('/pbx.Node/LargeFileReceive', true, false),
+      LargeFileServe: bytesMethod('/pbx.Node/LargeFileServe', false, true),
     };
     const options: grpc.ServerOptions = {
       'grpc.max_receive_message_length': Math.max(opts.maxMessageSize, 1 << 16),
@@ -72,10 +81,13 @@ export class GrpcTransport {
       if (callback) callback(err);
       else (_call as { emit(e: string, v: unknown): void }).emit('error', err);
     };
+    const files = opts.files;
     this.server.addService(definition, {
       MessageLoop: (call: grpc.ServerDuplexStream<unknown, unknown>) => this.accept(call),
-      LargeFileReceive: unimplemented,
-      LargeFileServe: unimplemented,
+      LargeFileReceive: files
+        ? (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => files.receive(call, callback, peerAddress(call.getPeer()))
+        : unimplemented,
+      LargeFileServe: files ? (call: grpc.ServerWritableStream<Buffer, Buffer>) => files.serve(call, peerAddress(call.getPeer())) : unimplemented,
     });
   }
 
@@ -167,7 +179,8 @@ export class GrpcTransport {
   }
 }
 
-function unimplementedMethod(path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<unknown, unknown> {
+/** A method whose messages stay bytes: the file service decodes them itself. */
+function bytesMethod(path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<unknown, unknown> {
   const passthrough = (v: unknown) => (Buffer.isBuffer(v) ? v : Buffer.alloc(0));
   return { path, requestStream, responseStream, requestSerialize: passthrough, requestDeserialize: (b: Buffer) => b, responseSerialize: passthrough, responseDeserialize: (b: Buffer) => b };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { startServer, type RunningServer } from '../../server/index.js';
+import { startServer, type RunningServer, type Timings } from '../../server/index.js';
 import { createLogger, silentLogger } from '../../server/log.js';
 
 /**
@@ -16,12 +16,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(set: Record<string, unknown> = {}, db?: string): Promise<TestServer> {
+export async function startTestServer(set: Record<string, unknown> = {}, db?: string, timings: Partial<Timings> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tinode-srv-'));
-  const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', grpc_listen: '127.0.0.1:0', ...set } });
+  // Uploaded files go to the server's temporary folder unless a test configures media itself.
+  const media = { handlers: { fs: { upload_dir: join(dir, 'uploads') } } };
+  const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', grpc_listen: '127.0.0.1:0', media, ...set } });
   const level = process.env.TINODE_TEST_LOG;
   const log = level ? createLogger({ level: level as 'debug' }) : silentLogger;
-  const server = await startServer(config, { log, autoInitSqlite: true, timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000 } });
+  const server = await startServer(config, { log, autoInitSqlite: true, timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000, ...timings } });
   return {
     server,
     host: server.url.replace(/^https?:\/\//, ''),

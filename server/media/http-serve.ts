@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { reply } from '../../src/wire/replies.js';
+import { errorReply } from '../session/error-reply.js';
+import { apiKeyOf } from '../transport/apikey.js';
+import { remoteAddrOf } from '../transport/remote-addr.js';
+import { authenticateFile, httpCredentials } from './auth.js';
+import { applyHeaders, sendCtrl, type FileHttpOptions } from './http-common.js';
+import { HttpUpload } from './http-upload.js';
+import { serveContent } from './serve-content.js';
+
+/** A route of the HTTP server: request, response, parsed URL. */
+export type FileRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+
+/**
+ * Types a browser must not render in the server's origin: served as attachments whatever
+ * `asatt` says (the reference's list).
+ */
+function forcedAttachment(mime: string): boolean {
+  return mime.includes('html') || mime.includes('xml') || ['application/', 'message/', 'model/', 'multipart/', 'text/'].some((p) => mime.startsWith(p));
+}
+
+function isTrue(v: string | null): boolean {
+  return v !== null && ['1', 't', 'true'].includes(v.toLowerCase());
+}
+
+/**
+ * `GET|HEAD /v0/file/s/<id>.<ext>`: the API key and an authenticated user are required (token or
+ * basic, in headers, query or cookies, or a live session's `sid`). The file is served with its
+ * type, `Cache-Control`, `ETag` and `Last-Modified`, honouring conditional and Range requests;
+ * `asatt=1` (and any active or text content) adds `Content-Disposition: attachment`. Paths not
+ * directly under the serve URL, unknown ids and unfinished uploads are 404.
+ */
+export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const now = new Date();
+  const method = req.method ?? '';
+  const { handler } = opts.media;
+  if (method === 'OPTIONS') {
+    const cors = handler.cors(method, req.headers, true);
+    applyHeaders(res, cors.headers);
+    res.statusCode = cors.status || 204;
+    res.end();
+    return;
+  }
+  if (method !== 'GET' && method !== 'HEAD') {
+    sendCtrl(res, reply('operationNotAllowed', '', '', now));
+    return;
+  }
+  applyHeaders(res, handler.cors(method, req.headers, true).headers);
+  if (!opts.checkApiKey(apiKeyOf(req, url))) {
+    sendCtrl(res, reply('apiKeyRequired', '', '', now));
+    return;
+  }
+  try {
+    const auth = await authenticateFile(opts.schemes, opts.sessions, httpCredentials(req, url), remoteAddrOf(req, opts.useXForwardedFor));
+    if (auth.challenge) {
+      sendCtrl(res, reply('challenge', '', '', now, { challenge: auth.challenge.toString('base64') }));
+      return;
+    }
+    if (auth.uid === 0n) {
+      sendCtrl(res, reply('authRequired', '', '', now));
+      return;
+    }
+    // Download URLs are relative to api_path.
+    const fd = await opts.media.find('/' + url.pathname.slice(opts.apiPath.length));
+    const stored = await handler.open(fd);
+    try {
+      res.setHeader('Content-Type', fd.mimeType);
+      res.setHeader('Cache-Control', handler.cacheControl);
+      if (fd.etag) res.setHeader('ETag', `"${fd.etag}"`);
+      if (isTrue(url.searchParams.get('asatt')) || forcedAttachment(fd.mimeType)) {
+        res.setHeader('Content-Disposition', 'attachment');
+      }
+      await serveContent(req, res, { size: stored.size, modified: fd.updatedAt, read: stored.read });
+    } finally {
+      await stored.close();
+    }
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendCtrl(res, errorReply(err, '', '', now));
+  }
+}
+
+/** The two file routes by path prefix, for the HTTP server's extra handlers. */
+export function fileRoutes(opts: FileHttpOptions): Map<string, FileRoute> {
+  const guard = (what: string, run: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>): FileRoute => {
+    return (req, res, url) => {
+      run(req, res, url).catch((err: unknown) => {
+        opts.log.error(`media ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (!res.headersSent) sendCtrl(res, reply('unknown', '', '', new Date()));
+        else res.destroy();
+      });
+    };
+  };
+  return new Map([
+    [`${opts.apiPath}v0/file/u/`, guard('upload', (req, res, url) => new HttpUpload(opts, req, res, url).run())],
+    [`${opts.apiPath}v0/file/s/`, guard('serve', (req, res, url) => serveFile(opts, req, res, url))],
+  ]);
+}
