@@ -1,4 +1,5 @@
 import { ACT_CREATE, ACT_UPDATE } from '../plugins/config.js';
+import { linkUserAvatar } from '../topic/attachments.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../../src/model/auth-level.js';
 import { MODE_APPROVE, MODE_CPUBLIC, MODE_NONE, modeToString, parseMode } from '../../src/model/access.js';
 import { parseUserId, userId, type Uid } from '../../src/model/uid.js';
@@ -127,9 +128,7 @@ async function createUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
     await ctx.store.adapter.userDelete(user.id, true).catch(() => undefined);
     throw err;
   }
-  if (req.msg.extra?.attachments?.length) {
-    ctx.log.debug(`account ${userId(user.id)}: avatar attachments are linked once file storage exists`);
-  }
+  await linkUserAvatar(ctx, user.id, req.msg.extra?.attachments);
   ctx.plugins.account({ ...user, tags: rec.tags.length > 0 ? rec.tags : user.tags }, ACT_CREATE);
   const out = acc.login
     ? await onLogin(sess, req.msg.id, req.ts, rec, missingCreds(ctx, rec.authLevel, validated))

@@ -1,13 +1,17 @@
 import { parseUid, type Uid } from '../../src/model/uid.js';
+import type { ServerContext } from '../context.js';
 
 /** Where uploaded files are served from (the reference's media `serve_url`). */
 export const FILE_SERVE_PATH = '/v0/file/s/';
 
 /**
- * The file id in an attachment reference: a bare id, or a URL of the file download path
- * (`/v0/file/s/<id>.<ext>`, with or without scheme and host). Null when it is neither.
+ * The file id in an attachment reference: a bare id, or the file download path
+ * (`/v0/file/s/<id>.<ext>`). Null for anything else, including URLs of other servers.
  */
 export function fileIdFromUrl(ref: string): Uid | null {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) || ref.startsWith('//')) {
+    return null;
+  }
   let path = ref;
   try {
     path = new URL(ref, 'http://localhost').pathname;
@@ -26,4 +30,11 @@ export function fileIdFromUrl(ref: string): Uid | null {
   } catch {
     return null;
   }
+}
+
+/** Links an uploaded avatar to a user (the previous one becomes unused and is collected). */
+export async function linkUserAvatar(ctx: ServerContext, uid: Uid, attachments: readonly string[] | undefined): Promise<void> {
+  const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
+  if (fids.length === 0) return;
+  await ctx.store.adapter.fileLinkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));
 }

@@ -1,3 +1,4 @@
+import { linkUserAvatar } from './attachments.js';
 import { ACT_UPDATE } from '../plugins/config.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { MODE_JOIN, MODE_PRES, MODE_READ, MODE_UNSET, modeToString } from '../../src/model/access.js';
@@ -148,6 +149,9 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
   if (pub.changed || trusted.changed || priv.changed) {
     // The user's other sessions reload the profile.
     presToUser(t.ctx, req.asUser, 'me', 'upd', {}, { skipSid: req.sess.sid });
+  }
+  if (pub.changed) {
+    await linkUserAvatar(t.ctx, req.asUser, req.msg.extra?.attachments);
   }
   if (Object.keys(core).length > 0) {
     const user = await store.userGet(req.asUser);

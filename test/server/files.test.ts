@@ -461,7 +461,7 @@ describe('tinode cli file', () => {
 });
 
 describe('attachments and garbage collection', () => {
-  it('keeps a file a message links to and collects an old unused one', async () => {
+  it("keeps a file a message links to and a user's avatar, and collects an old unused one", async () => {
     const gcDir = mkdtempSync(join(tmpdir(), 'tinode-gc-'));
     const gcUploads = join(gcDir, 'uploads');
     const gc = await startTestServer({ media: mediaConfig(gcUploads, { gc_period: 1 }) }, `sqlite:${join(gcDir, 'tinode.db')}`, { mediaGcGraceMs: 1500 });
@@ -470,9 +470,14 @@ describe('attachments and garbage collection', () => {
       const headers = { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${gcToken}` };
       const kept = await upload(pngBytes(2000), { headers, host: gc.host });
       const dropped = await upload(pngBytes(3000), { headers, host: gc.host });
+      const avatar = await upload(pngBytes(2500), { headers, host: gc.host });
       // With collection on, the reply says until when an unused upload is kept.
       expect(Date.parse(String(kept.body.ctrl.params!.expires))).toBeGreaterThan(Date.now());
-      expect(stored(gcUploads)).toHaveLength(2);
+      expect(stored(gcUploads)).toHaveLength(3);
+      const avatarUrl = String(avatar.body.ctrl.params!.url);
+      await client.reply({ sub: { id: 'me', topic: 'me' } });
+      const setMe = await client.reply({ set: { id: 'a', topic: 'me', desc: { public: { fn: 'Alice', photo: { ref: avatarUrl } } } }, extra: { attachments: [avatarUrl] } });
+      expect(setMe.ctrl!.code).toBe(200);
 
       const sub = await client.reply({ sub: { id: 's', topic: 'new', set: { desc: { public: { fn: 'files' } } } } });
       const topic = String(sub.ctrl!.topic);
@@ -480,9 +485,9 @@ describe('attachments and garbage collection', () => {
       const pub = await client.reply({ pub: { id: 'p', topic, content: 'see attached' }, extra: { attachments: [keptUrl] } });
       expect(pub.ctrl!.code).toBe(202);
 
-      await until(() => stored(gcUploads).length === 1, 8000, 'the unused file to be collected');
+      await until(() => stored(gcUploads).length === 2, 8000, 'the unused file to be collected');
       const rows = fileRows(join(gcDir, 'tinode.db'));
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
       const res = await fetch(`http://${gc.host}${keptUrl}`, { headers });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
