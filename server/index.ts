@@ -29,6 +29,7 @@ import { staticHandler } from './transport/static.js';
 import type { HttpReplies } from './transport/types.js';
 import { WebsocketTransport } from './transport/websocket.js';
 import { EmailValidator, TelValidator, type EmailConfig, type TelConfig } from './validate/validators.js';
+import { loadWebApp } from './web/webapp.js';
 import { SCHEMA_VERSION } from './store/sql/schema.js';
 
 /**
@@ -214,6 +215,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
+  // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
+  const webApp = !opts.staticDir && config.webapp ? loadWebApp({ mount: config.static_mount, cacheControlSeconds: config.cache_control }, log) : null;
   const server: Server = createHttpServer(
     {
       apiPath: mountPath,
@@ -223,7 +226,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       extra: media
         ? fileRoutes({ media, schemes: auth, sessions, checkApiKey: common.checkApiKey, useXForwardedFor: config.use_x_forwarded_for, apiPath: mountPath, log })
         : undefined,
-      static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control) : undefined,
+      static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control) : webApp?.handler,
       xFrameOptions: config.x_frame_options,
       hstsMaxAge: tls ? config.tls.strict_max_age : 0,
       tls,
@@ -266,6 +269,9 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   }
   if (opts.staticDir) {
     log.info(`static files from ${opts.staticDir} at ${config.static_mount}`);
+  }
+  if (webApp) {
+    log.info(`web client: TinodeWeb ${webApp.version} at ${config.static_mount} (turn off with --no-webapp or "webapp": false)`);
   }
   let closing: Promise<void> | null = null;
   const close = () => {

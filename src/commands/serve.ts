@@ -11,6 +11,7 @@ interface ServeOptions {
   grpcListen?: string;
   db?: string;
   staticMount?: string;
+  webapp: boolean;
   logLevel: string;
 }
 
@@ -23,7 +24,8 @@ export function serveCommand(program: Command): void {
     .option('--listen <[host]:port>', 'address for websocket and long-poll clients (default :6060)')
     .option('--grpc-listen <[host]:port>', 'address for gRPC clients (default :16060; "" turns gRPC off)')
     .option('--db <url>', 'the database: sqlite:PATH (default sqlite:./data/tinode.db), mysql://... or postgres://...')
-    .option('--static-mount <dir>', 'serve this folder of static files (e.g. TinodeWeb) at static_mount (default /)')
+    .option('--static-mount <dir>', 'serve this folder of static files at static_mount (default /) instead of the bundled TinodeWeb')
+    .option('--no-webapp', 'do not serve TinodeWeb, the bundled web client (config "webapp": false)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addHelpText(
       'after',
@@ -31,6 +33,8 @@ export function serveCommand(program: Command): void {
 On first start with the default SQLite database, the database is created with the sample users
 (alice/alice123, bob/bob123, ...). Clients connect to ws://HOST:6060/v0/channels with the API key
 AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K (valid with the default api_key_salt).
+TinodeWeb, the official web client, is served at http://HOST:6060/ from the tinode-webapp npm
+package, with its scripts and fonts from local packages (no CDN).
 `,
     )
     .action(async (opts: ServeOptions) => {
@@ -40,6 +44,7 @@ AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K (valid with the default api_key_salt).
       const set: Record<string, unknown> = {};
       if (opts.listen !== undefined) set.listen = opts.listen;
       if (opts.grpcListen !== undefined) set.grpc_listen = opts.grpcListen;
+      if (!opts.webapp) set.webapp = false;
       const { config, warnings, source } = loadConfig(opts.config, { db: opts.db, set });
       const log = createLogger({ level: opts.logLevel as 'info' });
       warnings.forEach((w) => log.warn(w));

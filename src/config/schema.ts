@@ -52,6 +52,8 @@ export const configSchema = obj({
   ws_compression_disabled: bool(false),
   static_mount: str('/'),
   static_data: optStr(),
+  /** Serve TinodeWeb (the `tinode-webapp` package) at `static_mount` when no static folder is given. */
+  webapp: bool(true),
   grpc_listen: str(':16060', listenAddress, 'an address such as ":16060", or "" to disable gRPC'),
   grpc_keepalive_enabled: bool(true),
   api_key_salt: str(DEMO_API_KEY_SALT, base64Bytes(32), '32 random bytes in base64 (see `tinode keygen`)'),
