@@ -38,10 +38,31 @@ export interface MediaHandler {
    * or without an extension. Null for anything else, other servers' URLs included.
    */
   idFromUrl(url: string): Uid | null;
+  /**
+   * Answers an authenticated download of a completed file without the server sending its bytes
+   * (the reference's `Headers` returning a status): the `s3` handler redirects to a presigned URL
+   * of the object. Null, or no such method: the bytes are served from {@link open}.
+   */
+  serveDirect?(fd: FileDef, req: DirectRequest): Promise<DirectAnswer | null>;
   /** CORS headers for a request, and 204 ending a preflight (`cors_origins`). */
   cors(method: string, reqHeaders: IncomingHttpHeaders, serve: boolean): HeaderDecision;
   /** Releases resources (the server is stopping). */
   close?(): Promise<void>;
+}
+
+/** What {@link MediaHandler.serveDirect} knows of a download request. */
+export interface DirectRequest {
+  method: 'GET' | 'HEAD';
+  /** Whether the file is to be saved rather than shown (`asatt=1`, or a type never shown inline). */
+  attachment: boolean;
+  /** The request's `If-None-Match`, '' when absent. */
+  ifNoneMatch: string;
+}
+
+/** A download answered by the handler: the status and headers to send (a GET gets a `{ctrl}` body). */
+export interface DirectAnswer {
+  status: number;
+  headers: Record<string, string>;
 }
 
 /** An opened stored file: its size, and streams of its bytes. */

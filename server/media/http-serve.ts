@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
 import { errorReply } from '../session/error-reply.js';
 import { apiKeyOf } from '../transport/apikey.js';
@@ -28,7 +29,9 @@ function isTrue(v: string | null): boolean {
  * basic, in headers, query or cookies, or a live session's `sid`). The file is served with its
  * type, `Cache-Control`, `ETag` and `Last-Modified`, honouring conditional and Range requests;
  * `asatt=1` (and any active or text content) adds `Content-Disposition: attachment`. Paths not
- * directly under the serve URL, unknown ids and unfinished uploads are 404.
+ * directly under the serve URL, unknown ids and unfinished uploads are 404. A handler that keeps
+ * files elsewhere answers the download itself (`MediaHandler.serveDirect`: the `s3` handler
+ * redirects to a presigned URL).
  */
 export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const now = new Date();
@@ -62,12 +65,22 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     }
     // Download URLs are relative to api_path.
     const fd = await opts.media.find('/' + url.pathname.slice(opts.apiPath.length));
+    const attachment = isTrue(url.searchParams.get('asatt')) || forcedAttachment(fd.mimeType);
+    const direct = await handler.serveDirect?.(fd, { method: method === 'HEAD' ? 'HEAD' : 'GET', attachment, ifNoneMatch: req.headers['if-none-match'] ?? '' });
+    if (direct) {
+      // As the reference: the handler's status and headers; a GET also gets a {ctrl} with the status.
+      applyHeaders(res, direct.headers);
+      res.statusCode = direct.status;
+      const body = method === 'GET' && direct.status !== 304 ? encodeServerJson({ ctrl: { code: direct.status, text: STATUS_CODES[direct.status] ?? '', ts: now } }) + '\n' : undefined;
+      res.end(body);
+      return;
+    }
     const stored = await handler.open(fd);
     try {
       res.setHeader('Content-Type', fd.mimeType);
       res.setHeader('Cache-Control', handler.cacheControl);
       if (fd.etag) res.setHeader('ETag', `"${fd.etag}"`);
-      if (isTrue(url.searchParams.get('asatt')) || forcedAttachment(fd.mimeType)) {
+      if (attachment) {
         res.setHeader('Content-Disposition', 'attachment');
       }
       await serveContent(req, res, { size: stored.size, modified: fd.updatedAt, read: stored.read });

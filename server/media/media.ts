@@ -11,6 +11,7 @@ import { createMediaHandler, mediaHandlerNames, type MediaHandler } from './hand
 import { SNIFF_LEN, uploadMimeType } from './sniff.js';
 // Built-in handlers register themselves.
 import './fs.js';
+import './s3.js';
 
 /** Unlinked uploads younger than this survive garbage collection (the reference's one hour). */
 export const DEFAULT_GC_GRACE_MS = 3_600_000;
