@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { IConversionOptions, Type } from 'protobufjs';
-import { protoRoot } from '../src/wire/proto-codec.js';
+import type { IConversionOptions } from 'protobufjs';
+import { pluginServiceDefinition } from '../src/wire/plugin-service.js';
 
 /**
  * The bot's side of the server's plugin calls: a `pbx.Plugin` gRPC service on `--listen`. The
@@ -33,30 +33,6 @@ type Pb = Record<string, unknown>;
 // Enum zero values (CREATE) must be there: decode with defaults.
 const DECODE: IConversionOptions = { longs: Number, enums: String, bytes: Buffer, defaults: true };
 
-function serviceDefinition(): grpc.ServiceDefinition {
-  const root = protoRoot();
-  const method = (name: string, req: string, res: string): grpc.MethodDefinition<Pb, Pb> => {
-    const reqType: Type = root.lookupType(`pbx.${req}`);
-    const resType: Type = root.lookupType(`pbx.${res}`);
-    return {
-      path: `/pbx.Plugin/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (o: Pb) => Buffer.from(reqType.encode(reqType.fromObject(o)).finish()),
-      requestDeserialize: (b: Buffer) => reqType.toObject(reqType.decode(b), DECODE) as Pb,
-      responseSerialize: (o: Pb) => Buffer.from(resType.encode(resType.fromObject(o)).finish()),
-      responseDeserialize: (b: Buffer) => resType.toObject(resType.decode(b), DECODE) as Pb,
-    };
-  };
-  return {
-    FireHose: method('FireHose', 'ClientReq', 'ServerResp'),
-    Find: method('Find', 'SearchQuery', 'SearchFound'),
-    Account: method('Account', 'AccountEvent', 'Unused'),
-    Topic: method('Topic', 'TopicEvent', 'Unused'),
-    Subscription: method('Subscription', 'SubscriptionEvent', 'Unused'),
-    Message: method('Message', 'MessageEvent', 'Unused'),
-  };
-}
 
 function jsonOf(bytes: unknown): unknown {
   if (!Buffer.isBuffer(bytes) || bytes.length === 0) return undefined;
@@ -83,7 +59,7 @@ type Callback = grpc.sendUnaryData<Pb>;
 /** Starts the Plugin service on `listen` (`host:port`, or `unix:/path`). */
 export async function startPluginServer(listen: string, handlers: PluginHandlers): Promise<PluginServer> {
   const server = new grpc.Server();
-  server.addService(serviceDefinition(), {
+  server.addService(pluginServiceDefinition(DECODE), {
     // Answer at once: the server waits for the reply only up to the plugin's timeout.
     Account: (call: grpc.ServerUnaryCall<Pb, Pb>, cb: Callback) => {
       cb(null, {});

@@ -1,16 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
-import type { IncomingHttpHeaders } from 'node:http';
-import { join, posix, relative, resolve, isAbsolute } from 'node:path';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extension } from 'mime-types';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseUid, uidToBytes, uidToString, type Uid } from '../../src/model/uid.js';
+import { uidToBytes, type Uid } from '../../src/model/uid.js';
 import { StoreError } from '../store/errors.js';
 import type { FileDef } from '../store/types.js';
-import { corsDecision, parseCorsAllow, type AllowedOrigin, type HeaderDecision } from './cors.js';
 import { registerMediaHandler, type MediaHandler, type StoredObject } from './handler.js';
+import { ServedFiles } from './served.js';
+
+export { idFromServeUrl } from './served.js';
 
 /** Defaults of the reference's `fs` handler. */
 export const DEFAULT_SERVE_URL = '/v0/file/s/';
@@ -35,22 +35,13 @@ export interface FsConfig {
  * `<id>.<ext>` with the extension of its type. ETags are derived from the file's path, which is
  * unique and never reused.
  */
-export class FsHandler implements MediaHandler {
+export class FsHandler extends ServedFiles implements MediaHandler {
   readonly name = 'fs';
-  readonly serveUrl: string;
-  readonly cacheControl: string;
   private readonly uploadDir: string;
-  private readonly corsOrigins: AllowedOrigin[];
 
   constructor(cfg: FsConfig, configPath = 'media.handlers.fs') {
+    super(cfg, configPath);
     this.uploadDir = cfg.upload_dir;
-    this.serveUrl = cfg.serve_url;
-    this.cacheControl = cfg.cache_control;
-    try {
-      this.corsOrigins = parseCorsAllow(cfg.cors_origins);
-    } catch (err) {
-      throw new ConfigError(`${configPath}.cors_origins`, (err as Error).message, 'origins such as "https://example.com" or "https://*.example.com", or ["*"]');
-    }
   }
 
   /** Builds the handler from its raw config section, naming the key at fault. */
@@ -119,33 +110,6 @@ export class FsHandler implements MediaHandler {
     if (firstError) throw firstError;
   }
 
-  urlFor(fd: FileDef): string {
-    const ext = extension(fd.mimeType);
-    return `${this.serveUrl}${uidToString(fd.id)}${ext ? `.${ext}` : ''}`;
-  }
-
-  idFromUrl(url: string): Uid | null {
-    return idFromServeUrl(url, this.serveUrl);
-  }
-
-  cors(method: string, reqHeaders: IncomingHttpHeaders, serve: boolean): HeaderDecision {
-    return corsDecision(this.corsOrigins, method, reqHeaders, serve);
-  }
-}
-
-/**
- * The reference's `media.GetIdFromUrl`: the URL, cleaned as a path, must be a bare file name or
- * a file directly under `serveUrl`; the id is the file name's leading `[-_A-Za-z0-9]` run.
- */
-export function idFromServeUrl(url: string, serveUrl: string): Uid | null {
-  let clean = posix.normalize(url);
-  if (clean.length > 1 && clean.endsWith('/')) clean = clean.slice(0, -1);
-  const slash = clean.lastIndexOf('/');
-  const dir = clean.slice(0, slash + 1);
-  if (dir !== '' && dir !== serveUrl) return null;
-  const name = /^[-_A-Za-z0-9]+/.exec(clean.slice(slash + 1))?.[0] ?? '';
-  const id = parseUid(name);
-  return id === 0n ? null : id;
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -1,15 +1,13 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
 import type * as Presigner from '@aws-sdk/s3-request-presigner';
-import { extension } from 'mime-types';
 import { ConfigError } from '../../src/config/errors.js';
-import { uidToBytes, uidToString, type Uid } from '../../src/model/uid.js';
+import { uidToBytes, type Uid } from '../../src/model/uid.js';
 import { StoreError } from '../store/errors.js';
 import type { FileDef } from '../store/types.js';
-import { corsDecision, parseCorsAllow, type AllowedOrigin, type HeaderDecision } from './cors.js';
-import { base32Lower, DEFAULT_SERVE_URL, etagFromPath, idFromServeUrl } from './fs.js';
+import { base32Lower, DEFAULT_SERVE_URL, etagFromPath } from './fs.js';
+import { ServedFiles } from './served.js';
 import { registerMediaHandler, type DirectAnswer, type DirectRequest, type MediaHandler, type StoredObject } from './handler.js';
 
 /** Defaults of the reference's `s3` handler. */
@@ -106,24 +104,15 @@ interface Connection {
  * letting `cors_origins` GET and HEAD its objects. That happens on the first use rather than
  * when the handler is made (a factory is synchronous); a failed check is retried on the next use.
  */
-export class S3Handler implements MediaHandler {
+export class S3Handler extends ServedFiles implements MediaHandler {
   readonly name = 's3';
-  readonly serveUrl: string;
-  readonly cacheControl: string;
   private readonly cfg: S3Config;
   private readonly clientOptions: ClientS3.S3ClientConfig;
-  private readonly corsOrigins: AllowedOrigin[];
   private connection: Promise<Connection> | null = null;
 
   constructor(cfg: S3Config, configPath = 'media.handlers.s3') {
+    super(cfg, configPath);
     this.cfg = cfg;
-    this.serveUrl = cfg.serve_url;
-    this.cacheControl = cfg.cache_control;
-    try {
-      this.corsOrigins = parseCorsAllow(cfg.cors_origins);
-    } catch (err) {
-      throw new ConfigError(`${configPath}.cors_origins`, (err as Error).message, 'origins such as "https://example.com" or "https://*.example.com", or ["*"]');
-    }
     this.clientOptions = {
       region: cfg.region,
       credentials: { accessKeyId: cfg.access_key_id, secretAccessKey: cfg.secret_access_key },
@@ -312,18 +301,6 @@ export class S3Handler implements MediaHandler {
     return { status: 308, headers };
   }
 
-  urlFor(fd: FileDef): string {
-    const ext = extension(fd.mimeType);
-    return `${this.serveUrl}${uidToString(fd.id)}${ext ? `.${ext}` : ''}`;
-  }
-
-  idFromUrl(url: string): Uid | null {
-    return idFromServeUrl(url, this.serveUrl);
-  }
-
-  cors(method: string, reqHeaders: IncomingHttpHeaders, serve: boolean): HeaderDecision {
-    return corsDecision(this.corsOrigins, method, reqHeaders, serve);
-  }
 
   async close(): Promise<void> {
     const conn = this.connection;

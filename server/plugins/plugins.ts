@@ -1,13 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Type } from 'protobufjs';
 import { modeToString, parseMode } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { DecodeError } from '../../src/wire/json-decode.js';
-import { decodeClientProto, decodeServerProto, encodeClientProto, encodeServerProto, protoRoot, TO_OBJECT_OPTIONS } from '../../src/wire/proto-codec.js';
+import { decodeClientProto, decodeServerProto, encodeClientProto, encodeServerProto, TO_OBJECT_OPTIONS } from '../../src/wire/proto-codec.js';
 import { reply } from '../../src/wire/replies.js';
 import type { DataMsg, ServerMessage, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
+import { pluginServiceDefinition } from '../../src/wire/plugin-service.js';
 import type { Logger } from '../log.js';
 import type { User } from '../store/types.js';
 import { ACT_CREATE, ACT_DELETE, ACT_UPDATE, ALL_TOPIC_KINDS, CLIENT_PACKETS, PACKETS, parsePlugins, topicKindBit, type PluginConfig, type PluginFilter } from './config.js';
@@ -63,30 +63,6 @@ interface Client {
   call(method: string, req: Pb, waitForReady?: boolean): Promise<Pb>;
 }
 
-function serviceDefinition(): grpc.ServiceDefinition {
-  const root = protoRoot();
-  const method = (name: string, req: string, res: string): grpc.MethodDefinition<Pb, Pb> => {
-    const reqType: Type = root.lookupType(`pbx.${req}`);
-    const resType: Type = root.lookupType(`pbx.${res}`);
-    return {
-      path: `/pbx.Plugin/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (o: Pb) => Buffer.from(reqType.encode(reqType.fromObject(o)).finish()),
-      requestDeserialize: (b: Buffer) => reqType.toObject(reqType.decode(b), TO_OBJECT_OPTIONS) as Pb,
-      responseSerialize: (o: Pb) => Buffer.from(resType.encode(resType.fromObject(o)).finish()),
-      responseDeserialize: (b: Buffer) => resType.toObject(resType.decode(b), TO_OBJECT_OPTIONS) as Pb,
-    };
-  };
-  return {
-    FireHose: method('FireHose', 'ClientReq', 'ServerResp'),
-    Find: method('Find', 'SearchQuery', 'SearchFound'),
-    Account: method('Account', 'AccountEvent', 'Unused'),
-    Topic: method('Topic', 'TopicEvent', 'Unused'),
-    Subscription: method('Subscription', 'SubscriptionEvent', 'Unused'),
-    Message: method('Message', 'MessageEvent', 'Unused'),
-  };
-}
 
 function json(v: unknown): Buffer | undefined {
   return v === undefined || v === null ? undefined : Buffer.from(JSON.stringify(v));
@@ -104,7 +80,7 @@ export class Plugins {
     if (confs.length === 0) {
       return new Plugins([], log);
     }
-    const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(), 'Plugin');
+    const Ctor = grpc.makeGenericClientConstructor(pluginServiceDefinition(TO_OBJECT_OPTIONS), 'Plugin');
     const clients = confs.map((conf): Client => {
       const g = new Ctor(conf.target, grpc.credentials.createInsecure());
       // Connect now, so that the first call does not spend its deadline on connecting.
