@@ -66,6 +66,10 @@ export class Hub {
     if (!pending) {
       pending = (async () => {
         const topic = createTopic(this.ctx(), name, req);
+        if (!topic.reachableBy(req.asUser)) {
+          // Names are resolved per user before this; a topic never loads for someone else.
+          throw new ProtocolError('topicNotFound');
+        }
         await topic.init(req);
         this.topics.set(name, topic);
         return topic;

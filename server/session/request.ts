@@ -2,6 +2,7 @@ import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import type { Session } from './session.js';
+import type { ResolvedTopic } from './topic-name.js';
 
 /**
  * A client message on its way through the server, with what the session knows about it:
@@ -20,6 +21,8 @@ export interface Request<M extends ClientMessage = ClientMessage> {
   readonly original: string;
   /** The routable topic name. */
   readonly rcptTo: string;
+  /** The topic the name resolved to for `asUser` (set for topic requests by `resolveTopic`). */
+  readonly target?: ResolvedTopic;
 }
 
 /** The request's id (echoed in replies). */

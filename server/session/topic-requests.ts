@@ -6,24 +6,24 @@ import { uidToString } from '../../src/model/uid.js';
 import { metaWhat, META_AUX, META_CRED, META_DESC, META_SUB, META_TAGS } from '../topic/meta-what.js';
 import { handleDelUser } from './acc.js';
 import type { Request } from './request.js';
-import { expandTopicName } from './topic-name.js';
+import { resolveTopic } from './topic-name.js';
 
 /**
  * The session's side of topic requests: name resolution and the checks the reference makes
  * before handing a request to the topic (attached or not, what a detached session may ask).
  */
 
-function routed<T extends Request>(req: T): T {
-  return { ...req, rcptTo: expandTopicName(req.original, req.asUser) };
+/** The request with its topic name resolved for the acting user (the one place that does it). */
+function routed<T extends Request>(req: T, isSub = false): T {
+  const target = resolveTopic(req.original, req.asUser, isSub);
+  return { ...req, rcptTo: target.name, target };
 }
 
 export async function handleSub(r: Request<SubMsg>): Promise<void> {
-  let req: Request<SubMsg>;
-  if (r.original.startsWith('new') || r.original.startsWith('nch')) {
+  let req = routed(r, true);
+  if (req.target?.kind === 'new') {
     // A new group or channel gets its permanent name now; the reply carries the temporary one.
-    req = { ...r, rcptTo: 'grp' + uidToString(r.sess.ctx.store.newUid()) };
-  } else {
-    req = routed(r);
+    req = { ...req, rcptTo: 'grp' + uidToString(r.sess.ctx.store.newUid()) };
   }
   if (req.sess.subs.has(req.rcptTo)) {
     req.sess.send(reply('alreadySubscribed', req.msg.id, req.original, req.ts));

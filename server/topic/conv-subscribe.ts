@@ -67,6 +67,10 @@ export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise
     const pud = t.perUser.get(uid);
     flags.newsub = !pud || pud.deleted;
   }
+  if (t.cat === 'p2p' && flags.newsub && req.target?.existingOnly) {
+    // Re-joining a conversation one has left takes the peer's usr… id, as starting one does.
+    throw new ProtocolError('topicNotFound');
+  }
   const now = flags.created ? t.updated : new Date();
   const set = req.msg.body.set;
   if (set?.sub?.user) {

@@ -10,25 +10,26 @@ import { SlfTopic } from './slf.js';
 import { SysTopic } from './sys.js';
 import type { Topic } from './topic.js';
 
-/** Makes the topic object for a routable name, by kind. */
+/**
+ * Makes the topic object for a request's resolved target, by kind. The name was resolved for the
+ * requesting user by `resolveTopic`; a request that reached here without a target is refused.
+ */
 export function createTopic(ctx: ServerContext, name: string, req: Request<SubMsg>): Topic {
-  if (req.original === 'me') {
-    return new MeTopic(ctx, name, 'me');
+  switch (req.target?.kind) {
+    case 'me':
+      return new MeTopic(ctx, name, 'me');
+    case 'fnd':
+      return new FndTopic(ctx, name, 'fnd');
+    case 'p2p':
+      return new P2PTopic(ctx, name, '');
+    case 'grp':
+    case 'new':
+      return new GroupTopic(ctx, name, name);
+    case 'sys':
+      return new SysTopic(ctx, name, 'sys');
+    case 'slf':
+      return new SlfTopic(ctx, name, 'slf');
+    default:
+      throw new ProtocolError('topicNotFound');
   }
-  if (req.original === 'fnd') {
-    return new FndTopic(ctx, name, 'fnd');
-  }
-  if (name.startsWith('p2p')) {
-    return new P2PTopic(ctx, name, '');
-  }
-  if (name.startsWith('grp')) {
-    return new GroupTopic(ctx, name, name);
-  }
-  if (name === 'sys') {
-    return new SysTopic(ctx, name, 'sys');
-  }
-  if (name.startsWith('slf')) {
-    return new SlfTopic(ctx, name, 'slf');
-  }
-  throw new ProtocolError('topicNotFound');
 }

@@ -29,6 +29,10 @@ export class FndTopic extends Topic {
     return parseUserId('usr' + this.name.slice(3));
   }
 
+  override reachableBy(uid: Uid): boolean {
+    return uid === this.uid;
+  }
+
   protected rootAccess(): number {
     return MODE_NONE;
   }

@@ -36,8 +36,8 @@ export class GroupTopic extends ConvTopic {
   }
 
   async init(req: Request<SubMsg>): Promise<void> {
-    if (req.original.startsWith('new') || req.original.startsWith('nch')) {
-      await this.create(req, req.original.startsWith('nch'));
+    if (req.target?.kind === 'new') {
+      await this.create(req, req.target.channel);
       return;
     }
     const stopic = await this.ctx.store.adapter.topicGet(this.name);

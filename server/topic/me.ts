@@ -40,6 +40,10 @@ export class MeTopic extends Topic {
     return parseUserId(this.name);
   }
 
+  override reachableBy(uid: Uid): boolean {
+    return uid === this.uid;
+  }
+
   protected rootAccess(): number {
     return MODE_CME_FND;
   }

@@ -21,6 +21,11 @@ export class P2PTopic extends ConvTopic {
     return this.perUser.get(uid)?.topicName ?? '';
   }
 
+  override reachableBy(uid: Uid): boolean {
+    const pair = parseP2P(this.name);
+    return pair !== null && (pair[0] === uid || pair[1] === uid);
+  }
+
   protected override rootAccess(): number {
     return this.ctx.p2pMode;
   }
@@ -28,8 +33,8 @@ export class P2PTopic extends ConvTopic {
   async init(req: Request<SubMsg>): Promise<void> {
     const { store } = this.ctx;
     const pair = parseP2P(this.name);
-    if (!pair) {
-      throw new ProtocolError('malformed');
+    if (!pair || !this.reachableBy(req.asUser)) {
+      throw new ProtocolError('topicNotFound');
     }
     const stopic = await store.adapter.topicGet(this.name);
     let subs: Subscription[] = [];
@@ -46,6 +51,10 @@ export class P2PTopic extends ConvTopic {
         this.perUser.set(s.user, this.fromSub(s, userId(other.user)));
       }
       return;
+    }
+    if (req.target?.existingOnly) {
+      // Named by its p2p… name: only the peer's usr… id starts or restarts a conversation.
+      throw new ProtocolError('topicNotFound');
     }
     // A new topic, or one side's subscription is missing (deleted): make what is missing.
     const uid1 = req.asUser;

@@ -1,4 +1,5 @@
 import { MODE_CSELF, MODE_NONE } from '../../src/model/access.js';
+import { slfName, type Uid } from '../../src/model/uid.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { Request } from '../session/request.js';
@@ -13,6 +14,10 @@ export class SlfTopic extends ConvTopic {
 
   override original(): string {
     return 'slf';
+  }
+
+  override reachableBy(uid: Uid): boolean {
+    return this.name === slfName(uid);
   }
 
   protected override rootAccess(): number {

@@ -100,6 +100,15 @@ export abstract class Topic {
     return this.xoriginal;
   }
 
+  /**
+   * Whether a user may reach this topic at all, whatever the request: a user's own `me`, `fnd`
+   * and `slf`, the two users of a p2p topic, anyone for groups and `sys` (their access modes
+   * decide). Names are resolved per user before a request gets here; this is the second lock.
+   */
+  reachableBy(_uid: Uid): boolean {
+    return true;
+  }
+
   /** The mode a user at the given level gets by default. */
   accessFor(level: AuthLevel): number {
     switch (level) {
@@ -143,7 +152,7 @@ export abstract class Topic {
   }
 
   note(req: Request<NoteMsg>): Promise<void> {
-    return this.queue.push(() => this.handleNote(req));
+    return this.queue.push(() => (this.reachableBy(req.asUser) ? this.handleNote(req) : undefined));
   }
 
   /** Presence or info from another topic. */
@@ -180,6 +189,10 @@ export abstract class Topic {
         return;
       }
       try {
+        if (!this.reachableBy(req.asUser)) {
+          this.ctx.log.warn(`topic ${this.name}: refused ${req.msg.type} from ${userId(req.asUser)}, not a user of this topic`);
+          throw new ProtocolError('topicNotFound');
+        }
         await fn();
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
