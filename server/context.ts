@@ -1,6 +1,8 @@
 import type { TinodeConfig } from '../src/config/schema.js';
 import type { AuthLevel } from '../src/model/auth-level.js';
 import type { Hub } from './hub/hub.js';
+import type { LoginGuard } from './limits/login-guard.js';
+import type { SessionGate } from './limits/session-gate.js';
 import type { Logger } from './log.js';
 import type { Plugins } from './plugins/plugins.js';
 import type { Push } from './push/push.js';
@@ -36,8 +38,16 @@ export interface ServerContext {
   readonly p2pMode: number;
   /** Version and build strings for `{hi}`. */
   readonly version: { ver: string; build: string };
+  /** Who may open sessions, and who may try to log in now. */
+  readonly guards: Guards;
   /** True once shutdown started: new work is refused. */
   shuttingDown: boolean;
+}
+
+/** The server's defences against floods (see `limits` in the config). */
+export interface Guards {
+  readonly sessions: SessionGate;
+  readonly logins: LoginGuard;
 }
 
 export interface Limits {
@@ -49,6 +59,13 @@ export interface Limits {
   msgDeleteAge: number;
   permanentAccounts: boolean;
   defaultCountryCode: string;
+  /** Client messages a session queues before reading from it pauses. */
+  inboundQueue: number;
+  /** `{pub}` (and `{note}`) per second and session; 0: no limit. */
+  publishRate: number;
+  publishBurst: number;
+  /** Deepest nesting of objects and arrays accepted in a client message. */
+  maxJsonDepth: number;
 }
 
 export interface TagPolicy {

@@ -7,7 +7,10 @@ import { encodeServerJson } from '../src/wire/json-encode.js';
 import { reply } from '../src/wire/replies.js';
 import { bundledSamplePath, packageVersion } from '../src/paths.js';
 import { Schemes } from './auth/schemes.js';
-import type { ServerContext } from './context.js';
+import type { Guards, ServerContext } from './context.js';
+import { LoginGuard } from './limits/login-guard.js';
+import { SessionGate } from './limits/session-gate.js';
+import type { Connection, TransportKind } from './session/connection.js';
 import { Hub } from './hub/hub.js';
 import { GrpcFiles } from './media/grpc-files.js';
 import { fileRoutes } from './media/http-serve.js';
@@ -120,6 +123,19 @@ function buildValidators(config: TinodeConfig, store: Store, log: Logger) {
   return { validators, required };
 }
 
+function buildGuards(config: TinodeConfig, log: Logger): Guards {
+  const l = config.limits;
+  const sessions = new SessionGate(
+    { perAddress: l.max_sessions_per_address, longPoll: l.max_lp_sessions, handshakeMs: l.handshake_timeout * 1000 },
+    (sess, address) => {
+      log.info(`session ${sess.sid} from ${address} closed: no {hi} within ${l.handshake_timeout} s (limits.handshake_timeout)`);
+      sess.stop();
+    },
+  );
+  const logins = new LoginGuard({ perLogin: l.login_failures, perAddress: l.login_failures_per_address, maxWaitMs: l.login_lockout * 1000 });
+  return { sessions, logins };
+}
+
 function httpReplies(): HttpReplies {
   const now = () => new Date();
   return {
@@ -128,6 +144,7 @@ function httpReplies(): HttpReplies {
     malformed: (id) => encodeServerJson(reply('malformed', id, '', now())),
     methodNotAllowed: () => encodeServerJson(reply('operationNotAllowed', '', '', now())),
     notFound: () => encodeServerJson(reply('notFound', '', '', now())),
+    serviceUnavailable: (id) => encodeServerJson(reply('serviceUnavailable', id, '', now())),
     lpCreated: (id, sid) => encodeServerJson(reply('created', id, '', now(), { sid })),
   };
 }
@@ -161,6 +178,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     await store.close();
     throw err;
   }
+  const guards = buildGuards(config, log);
   const hub = new Hub(() => ctx, timings.topicIdleMs);
   const sessions = new SessionRegistry<Session>();
   const ctx: ServerContext = {
@@ -181,7 +199,12 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       msgDeleteAge: config.msg_delete_age,
       permanentAccounts: config.permanent_accounts,
       defaultCountryCode: config.default_country_code || 'US',
+      inboundQueue: config.limits.inbound_queue,
+      publishRate: config.limits.publish_rate,
+      publishBurst: config.limits.publish_burst,
+      maxJsonDepth: config.limits.max_json_depth,
     },
+    guards,
     tags: { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() },
     requiredCreds: required,
     reqCredParam: Object.keys(reqCredParam).length > 0 ? reqCredParam : null,
@@ -196,9 +219,11 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   }
   const salt = decodeSalt(config.api_key_salt);
   const host = {
-    open(conn: import('./session/connection.js').Connection) {
+    admit: (remoteAddr: string, kind: TransportKind) => guards.sessions.admit(remoteAddr, kind),
+    open(conn: Connection) {
       const sess = new Session(ctx, conn);
       sessions.add(sess);
+      guards.sessions.opened(sess, conn.remoteAddr, conn.kind);
       return sess;
     },
   };
@@ -244,7 +269,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   let grpcTransport: GrpcTransport | null = null;
   if (config.grpc_listen) {
     grpcTransport = new GrpcTransport(
-      { host, maxMessageSize: config.max_message_size, keepalive: config.grpc_keepalive_enabled, files: media ? new GrpcFiles(media, auth, log) : undefined },
+      { host, maxMessageSize: config.max_message_size, maxJsonDepth: config.limits.max_json_depth, keepalive: config.grpc_keepalive_enabled, files: media ? new GrpcFiles(media, auth, log) : undefined },
       log,
     );
     try {
@@ -286,6 +311,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       lp.close();
       await grpcTransport?.close();
       plugins.close();
+      guards.sessions.close();
+      guards.logins.close();
       await push.idle();
       push.stop();
       await media?.stop();

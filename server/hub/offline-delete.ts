@@ -1,6 +1,6 @@
 import { ACT_DELETE } from '../plugins/config.js';
 import { MODE_OWNER } from '../../src/model/access.js';
-import { isChannel, parseUserId, userId } from '../../src/model/uid.js';
+import { grpToChn, parseUserId, userId } from '../../src/model/uid.js';
 import type { DelMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerContext } from '../context.js';
@@ -19,8 +19,8 @@ export async function deleteTopicOffline(ctx: ServerContext, req: Request<DelMsg
   const uid = req.asUser;
   let topic = req.rcptTo;
   let subs;
-  if (isChannel(req.original)) {
-    topic = req.original;
+  if (req.target?.channel) {
+    topic = grpToChn(req.rcptTo);
     subs = await store.adapter.usersForTopic(topic, false, { user: uid });
   } else {
     subs = await store.adapter.usersForTopic(topic, false);

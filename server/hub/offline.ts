@@ -1,6 +1,6 @@
 import { MODE_APPROVE, MODE_JOIN, MODE_OWNER, MODE_READ, modeToString, parseMode } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
-import { isChannel, p2pName, parseP2P, parseUserId, userId } from '../../src/model/uid.js';
+import { grpToChn, p2pName, parseP2P, parseUserId, userId } from '../../src/model/uid.js';
 import type { GetMsg, SetMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { SubscriptionUpdate } from '../store/types.js';
@@ -92,7 +92,7 @@ export async function offlineGetSub(req: Request<GetMsg>): Promise<void> {
   if (opts?.user && opts.user !== userId(req.asUser)) {
     throw new ProtocolError('permissionDenied');
   }
-  const name = isChannel(req.original) ? req.original : req.rcptTo;
+  const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
   const s = await req.sess.ctx.store.adapter.subscriptionGet(name, req.asUser, true);
   if (!s) {
     throw new ProtocolError('notFound');
@@ -134,7 +134,7 @@ export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
   if (b.sub?.user && b.sub.user !== userId(req.asUser)) {
     throw new ProtocolError('permissionDenied');
   }
-  const name = isChannel(req.original) ? req.original : req.rcptTo;
+  const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
   const sub = await ctx.store.adapter.subscriptionGet(name, req.asUser, false);
   if (!sub) {
     throw new ProtocolError('notFound');

@@ -1,36 +1,80 @@
+interface Job {
+  readonly task: () => Promise<void> | void;
+  readonly done: () => void;
+}
+
 /**
  * Runs asynchronous tasks one at a time, in the order they were pushed: the inbox of a topic and
- * of a session. A task's failure is reported to `onError` and does not stop the queue.
+ * of a session. A task's failure is reported to `onError` and does not stop the queue. Tasks not
+ * yet started can be dropped ({@link clear}), which is how a session that ended stops costing
+ * anything for the messages it had queued.
  */
 export class SerialQueue {
-  private tail: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private jobs: Job[] = [];
+  /** A runner is scheduled or running. */
+  private running = false;
+  /** A task is running now. */
+  private inTask = false;
+  private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    /** Called after each task, with the number of tasks still queued. */
+    private readonly afterTask?: (remaining: number) => void,
+  ) {}
 
-  /** Queues a task; the returned promise settles when the task has run (never rejects). */
+  /** Queues a task; the returned promise settles when the task has run or was dropped (never rejects). */
   push(task: () => Promise<void> | void): Promise<void> {
-    this.pending++;
-    const run = async () => {
-      try {
-        await task();
-      } catch (err) {
-        this.onError(err);
-      } finally {
-        this.pending--;
+    return new Promise<void>((done) => {
+      this.jobs.push({ task, done });
+      if (!this.running) {
+        // Tasks start in a later microtask, never inside the caller's code.
+        this.running = true;
+        queueMicrotask(() => void this.run());
       }
-    };
-    this.tail = this.tail.then(run);
-    return this.tail;
+    });
   }
 
   /** Tasks queued or running. */
   get size(): number {
-    return this.pending;
+    return this.jobs.length + (this.inTask ? 1 : 0);
   }
 
-  /** Settles when every task queued so far has run. */
+  /** Drops every task not yet started; the running one finishes. */
+  clear(): void {
+    const dropped = this.jobs;
+    this.jobs = [];
+    for (const job of dropped) {
+      job.done();
+    }
+  }
+
+  /** Settles when every task queued so far has run (or was dropped). */
   drain(): Promise<void> {
-    return this.tail;
+    if (!this.running && this.jobs.length === 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    for (let job = this.jobs.shift(); job; job = this.jobs.shift()) {
+      this.inTask = true;
+      try {
+        await job.task();
+      } catch (err) {
+        this.onError(err);
+      } finally {
+        this.inTask = false;
+        job.done();
+      }
+      this.afterTask?.(this.jobs.length);
+    }
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) {
+      w();
+    }
   }
 }

@@ -18,6 +18,13 @@ export interface Connection {
   send(msg: ServerMessage): boolean;
   /** Sends `last` (if any) and closes the connection; further sends are ignored. */
   close(last?: ServerMessage): void;
+  /**
+   * Stops taking messages from the client until {@link resume}: the session's inbound queue is
+   * full. Streams stop reading (the client's sends back up to it); long polling answers new
+   * messages 503 meanwhile.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 /** Most messages queued for a slow client before its session is dropped (the reference's 128). */

@@ -62,6 +62,14 @@ export async function dispatch(sess: Session, original: ClientMessage): Promise<
     sess.send(reply('authRequired', msg.id, msg.topic, ts));
     return;
   }
+  if (msg.type === 'pub' && !sess.publishRate.take()) {
+    sess.send(reply('tooManyRequests', msg.id, msg.topic, ts));
+    return;
+  }
+  if (msg.type === 'note' && !sess.noteRate.take()) {
+    // Notes are never answered: over the rate they are dropped.
+    return;
+  }
   try {
     switch (req.msg.type) {
       case 'hi':

@@ -25,6 +25,7 @@ export async function handleHi(req: Request<HiMsg>): Promise<void> {
       return;
     }
     sess.ver = ver;
+    ctx.guards.sessions.greeted(sess);
     params = {
       ver: ctx.version.ver,
       build: ctx.version.build,

@@ -7,6 +7,7 @@ import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { isStoreError, StoreError } from '../store/errors.js';
 import { ObjState } from '../store/types.js';
 import { missingCreds, validatedCreds } from './credentials.js';
+import { errorKind } from './error-reply.js';
 import { FEATURE_NO_LOGIN, FEATURE_VALIDATED, type AuthResult } from './ports.js';
 import type { Request } from './request.js';
 import type { Session } from './session.js';
@@ -20,8 +21,13 @@ export async function handleLogin(req: Request<LoginMsg>): Promise<void> {
   const { sess } = req;
   const { ctx } = sess;
   const body = req.msg.body;
+  const secret = body.secret ?? Buffer.alloc(0);
+  const guard = ctx.guards.logins;
   if (body.scheme === 'reset') {
-    await secretReset(sess, body.secret ?? Buffer.alloc(0));
+    // Each reset sends a message to someone: counted against the address like a failure.
+    throttle(guard.waitMs(sess.remoteAddr, null));
+    guard.failed(sess.remoteAddr, null);
+    await secretReset(sess, secret);
     sess.send(reply('authReset', req.msg.id, '', req.ts));
     return;
   }
@@ -32,7 +38,20 @@ export async function handleLogin(req: Request<LoginMsg>): Promise<void> {
   if (!scheme) {
     throw new ProtocolError('authUnknownScheme');
   }
-  const { rec, challenge } = await scheme.authenticate(body.secret ?? Buffer.alloc(0), sess.remoteAddr);
+  const login = scheme.realName === 'basic' ? basicLogin(secret) : null;
+  throttle(guard.waitMs(sess.remoteAddr, login));
+  let auth: Awaited<ReturnType<typeof scheme.authenticate>>;
+  try {
+    auth = await scheme.authenticate(secret, sess.remoteAddr);
+  } catch (err) {
+    if (errorKind(err) === 'authFailed') {
+      guard.failed(sess.remoteAddr, login);
+      ctx.log.info(`session ${sess.sid}: failed login${login === null ? '' : ` as "${login}"`} from ${sess.remoteAddr}`);
+    }
+    throw err;
+  }
+  guard.succeeded(login);
+  const { rec, challenge } = auth;
   let state = rec.state;
   if (state === undefined || state === ObjState.UNDEFINED) {
     const user = await ctx.store.adapter.userGet(rec.uid);
@@ -54,6 +73,20 @@ export async function handleLogin(req: Request<LoginMsg>): Promise<void> {
     missing = missingCreds(ctx, rec.authLevel, validated);
   }
   sess.send(await onLogin(sess, req.msg.id, req.ts, rec, missing));
+}
+
+/** Refuses an attempt that has to wait (429 with the seconds to wait in `params.wait`). */
+function throttle(waitMs: number): void {
+  if (waitMs > 0) {
+    throw new ProtocolError('tooManyRequests', { wait: Math.ceil(waitMs / 1000) });
+  }
+}
+
+/** The login name of a basic secret ("login:password"), as the throttle counts it; null if none. */
+function basicLogin(secret: Buffer): string | null {
+  const text = secret.toString('utf8');
+  const colon = text.indexOf(':');
+  return colon > 0 ? text.slice(0, colon).toLowerCase() : null;
 }
 
 /**

@@ -1,15 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { AuthLevel } from '../../src/model/auth-level.js';
-import { uidToString, type Uid } from '../../src/model/uid.js';
+import type { Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from '../context.js';
 import { SerialQueue } from '../hub/serial-queue.js';
+import { TokenBucket } from '../limits/token-bucket.js';
 import type { Topic } from '../topic/topic.js';
 import type { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RegisteredSession } from './registry.js';
+
+/** Random bytes in a session id (16 characters of base64url). */
+const SID_BYTES = 12;
 
 /**
  * One client connection. Messages are processed strictly in arrival order, each to completion
@@ -31,15 +36,28 @@ export class Session implements RegisteredSession {
   background = false;
   /** Attached topics by routable name. */
   readonly subs = new Map<string, Topic>();
+  /** `{pub}` within `limits.publish_rate`. */
+  readonly publishRate: TokenBucket;
+  /** `{note}` within the same rate (notes over it are dropped: they are never answered). */
+  readonly noteRate: TokenBucket;
   private readonly queue: SerialQueue;
   private ended = false;
+  /** Reading from the connection is paused: the inbound queue is full. */
+  private paused = false;
 
   constructor(
     readonly ctx: ServerContext,
     private readonly conn: Connection,
   ) {
-    this.sid = uidToString(ctx.store.newUid());
-    this.queue = new SerialQueue((err) => ctx.log.error(`session ${this.sid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    // Random, not an id from the generator: a long-poll session id is all a poll needs to read it.
+    this.sid = randomBytes(SID_BYTES).toString('base64url');
+    this.queue = new SerialQueue(
+      (err) => ctx.log.error(`session ${this.sid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      (remaining) => this.afterMessage(remaining),
+    );
+    const { publishRate, publishBurst } = ctx.limits;
+    this.publishRate = new TokenBucket(publishRate, publishBurst);
+    this.noteRate = new TokenBucket(publishRate, publishBurst);
   }
 
   get remoteAddr(): string {
@@ -62,7 +80,7 @@ export class Session implements RegisteredSession {
     }
     let msg: ClientMessage;
     try {
-      msg = decodeClientJson(text);
+      msg = decodeClientJson(text, this.ctx.limits.maxJsonDepth);
     } catch (err) {
       if (!(err instanceof DecodeError)) {
         throw err;
@@ -85,7 +103,11 @@ export class Session implements RegisteredSession {
     });
   }
 
-  /** A decoded message (from a codec): queued for processing in order. */
+  /**
+   * A decoded message (from a codec): queued for processing in order. When `limits.inbound_queue`
+   * messages wait, the transport stops reading from the client until half of them are done; a
+   * client that still gets more through (a transport reads ahead) is answered 503 for those.
+   */
   handle(msg: ClientMessage): void {
     if (this.ended) {
       return;
@@ -94,7 +116,23 @@ export class Session implements RegisteredSession {
       this.send(reply('locked', msg.id, msg.topic, new Date()));
       return;
     }
+    const bound = this.ctx.limits.inboundQueue;
+    if (this.queue.size >= 2 * bound) {
+      if (msg.type !== 'note') this.send(reply('serviceUnavailable', msg.id, msg.topic, new Date()));
+      return;
+    }
     void this.queue.push(() => dispatch(this, msg));
+    if (!this.paused && this.queue.size >= bound) {
+      this.paused = true;
+      this.conn.pause();
+    }
+  }
+
+  private afterMessage(remaining: number): void {
+    if (this.paused && !this.ended && remaining <= this.ctx.limits.inboundQueue / 2) {
+      this.paused = false;
+      this.conn.resume();
+    }
   }
 
   /**
@@ -105,7 +143,15 @@ export class Session implements RegisteredSession {
     if (this.ended) {
       return true;
     }
-    if (!this.conn.send(msg)) {
+    let accepted: boolean;
+    try {
+      accepted = this.conn.send(msg);
+    } catch (err) {
+      // A message that cannot be encoded is lost for this client alone; the caller goes on.
+      this.ctx.log.error(`session ${this.sid}: cannot send a message: ${err instanceof Error ? err.message : String(err)}`);
+      return true;
+    }
+    if (!accepted) {
       this.ctx.log.warn(`session ${this.sid}: send queue full, dropping the session`);
       this.stop();
       return false;
@@ -137,6 +183,9 @@ export class Session implements RegisteredSession {
       return;
     }
     this.ended = true;
+    // What the client queued and the server has not started is dropped with the session.
+    this.queue.clear();
+    this.ctx.guards.sessions.closed(this);
     this.ctx.sessions.delete(this);
     for (const topic of this.subs.values()) {
       topic.sessionGone(this);

@@ -2,7 +2,7 @@ import { fndName, p2pName, parseP2P, parseUid, parseUserId, prefixId, slfName, u
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 
 /** What a topic name from a client refers to, for the user who sent it. */
-export type TopicKind = 'me' | 'fnd' | 'slf' | 'sys' | 'p2p' | 'grp' | 'new';
+export type TopicKind = 'me' | 'fnd' | 'slf' | 'sys' | 'p2p' | 'grp' | 'new' | 'none';
 
 /** A client's topic name resolved for one user: the only way a request reaches a topic. */
 export interface ResolvedTopic {
@@ -24,22 +24,28 @@ export interface ResolvedTopic {
 }
 
 const malformed = () => new ProtocolError('malformed');
-const notFound = () => new ProtocolError('topicNotFound');
 
 /**
  * Resolves the topic name a client sent into the topic it may reach as `asUser`. Every topic
  * request passes here first, so a name can only reach a topic of that user:
  * - `me`, `fnd`, `slf`, `sys` only as exactly those names;
  * - `usr<peer>`: the p2p topic with that user (400 for a bad id, 403 for oneself);
- * - `p2p<a><b>`: only from one of its two users (404 for anyone else, as for a topic that does not
- *   exist, so that nobody learns who talks to whom);
+ * - `p2p<a><b>`: only from one of its two users; for anyone else it reaches no topic, answered
+ *   as for a topic that does not exist, so that nobody learns who talks to whom;
  * - `grp<id>` and `chn<id>` in their canonical form (an id spelled another way is another name);
  * - `new…` and `nch…` only in `{sub}`, where they create a group or channel;
- * - anything else: 404 "topic not found" (`slf<other>`, `fnd<other>`, `me…`, `sys…`, …).
+ * - anything else (`slf<other>`, `fnd<other>`, `me…`, `sys…`, …) reaches no topic.
+ * A name that reaches no topic is refused in `{sub}` with 404 "topic not found", as the reference
+ * does; other requests get kind `none` and then the answers of a topic one is not attached to
+ * (409 "must attach first" for `{pub}`...), the same whether or not such a topic exists.
  * `isSub` says whether the request is a `{sub}`. Throws the reply as a {@link ProtocolError}.
  */
 export function resolveTopic(original: string, asUser: Uid, isSub: boolean): ResolvedTopic {
   const base = { peer: 0n, channel: false, existingOnly: false };
+  const nowhere = (): ResolvedTopic => {
+    if (isSub) throw new ProtocolError('topicNotFound');
+    return { ...base, kind: 'none', name: '' };
+  };
   switch (original) {
     case '':
       throw malformed();
@@ -62,22 +68,22 @@ export function resolveTopic(original: string, asUser: Uid, isSub: boolean): Res
     }
     case 'p2p': {
       const pair = parseP2P(original);
-      if (!pair || pair[0] === pair[1] || pair[0] === 0n || pair[1] === 0n) throw notFound();
+      if (!pair || pair[0] === pair[1] || pair[0] === 0n || pair[1] === 0n) return nowhere();
       const peer = pair[0] === asUser ? pair[1] : pair[1] === asUser ? pair[0] : 0n;
-      if (peer === 0n) throw notFound();
+      if (peer === 0n) return nowhere();
       return { ...base, kind: 'p2p', name: p2pName(asUser, peer), peer, existingOnly: true };
     }
     case 'grp':
     case 'chn': {
       const id = parseUid(original.slice(3));
       // One spelling per id: databases comparing names case-insensitively must not see another.
-      if (id === 0n || prefixId(prefix, id) !== original) throw notFound();
+      if (id === 0n || prefixId(prefix, id) !== original) return nowhere();
       return { ...base, kind: 'grp', name: prefixId('grp', id), channel: prefix === 'chn' };
     }
     case 'new':
     case 'nch':
-      if (!isSub) throw notFound();
+      if (!isSub) return nowhere();
       return { ...base, kind: 'new', name: '', channel: prefix === 'nch' };
   }
-  throw notFound();
+  return nowhere();
 }

@@ -25,11 +25,12 @@ const MAX_DELETE_COUNT = 1024;
 
 /**
  * Stores a batch of publications in one transaction, then acknowledges each with its seq and
- * broadcasts it. Refused ones get their reply and take no seq. If the store fails, every message
- * of the batch gets 500 and the topic's seq does not move.
+ * broadcasts it. Refused ones get their reply and take no seq. A message the store refuses fails
+ * alone (see {@link saveBatch}); when the store is down every message gets the error and the
+ * topic's seq does not move.
  */
 export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise<void> {
-  const accepted: { req: Request<PubMsg>; msg: Message; attachments: Uid[] }[] = [];
+  const accepted: Accepted[] = [];
   let seq = t.lastId;
   for (const { req } of batch) {
     const refusal = pubRefusal(t, req);
@@ -61,21 +62,13 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     const attachments = (req.msg.extra?.attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
     accepted.push({ req, msg, attachments });
   }
-  if (accepted.length === 0) {
-    return;
-  }
-  try {
-    await t.ctx.store.adapter.messageSaveAll(t.name, accepted.map((a) => a.msg));
-  } catch (err) {
-    t.ctx.log.warn(`topic ${t.name}: failed to save ${accepted.length} message(s): ${err instanceof Error ? err.message : String(err)}`);
-    for (const a of accepted) {
-      a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
-    }
+  const saved = await saveBatch(t, accepted);
+  if (saved.length === 0) {
     return;
   }
   // Senders who can read have read their own messages.
   const lastBySender = new Map<Uid, number>();
-  for (const a of accepted) {
+  for (const a of saved) {
     const pud = t.perUser.get(a.msg.from);
     if (pud && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0) {
       lastBySender.set(a.msg.from, a.msg.seqId);
@@ -86,14 +79,14 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
       t.ctx.log.warn(`topic ${t.name}: failed to mark own message read: ${String(err)}`);
     });
   }
-  for (const a of accepted) {
+  for (const a of saved) {
     if (a.attachments.length > 0) {
       await t.ctx.store.adapter.fileLinkAttachments(t.name, 0n, a.msg.id, a.attachments).catch((err: unknown) => {
         t.ctx.log.warn(`topic ${t.name}: failed to link attachments of message ${a.msg.seqId}: ${String(err)}`);
       });
     }
   }
-  for (const { req, msg } of accepted) {
+  for (const { req, msg } of saved) {
     t.lastId = msg.seqId;
     t.touched = msg.createdAt;
     const pud = t.perUser.get(req.asUser);
@@ -112,6 +105,50 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     t.ctx.plugins.message(data);
     t.ctx.push.send(pushForData(t, req.asUser, data));
   }
+}
+
+interface Accepted {
+  req: Request<PubMsg>;
+  msg: Message;
+  attachments: Uid[];
+}
+
+/**
+ * Saves the messages in one transaction. If that fails, each is tried alone, so that one message
+ * the database refuses fails alone: the others are saved with their seq ids renumbered to stay
+ * contiguous. Whoever is not saved gets the error as the reply. Returns the saved ones.
+ */
+async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]> {
+  const { adapter } = t.ctx.store;
+  const fail = (a: Accepted, err: unknown) => a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
+  if (accepted.length === 0) {
+    return [];
+  }
+  try {
+    await adapter.messageSaveAll(t.name, accepted.map((a) => a.msg));
+    return accepted;
+  } catch (err) {
+    t.ctx.log.warn(`topic ${t.name}: failed to save ${accepted.length} message(s): ${err instanceof Error ? err.message : String(err)}`);
+    if (accepted.length === 1) {
+      fail(accepted[0]!, err);
+      return [];
+    }
+  }
+  const saved: Accepted[] = [];
+  let seq = t.lastId;
+  for (const a of accepted) {
+    const msg = { ...a.msg, seqId: seq + 1 };
+    try {
+      await adapter.messageSaveAll(t.name, [msg]);
+    } catch (err) {
+      t.ctx.log.warn(`topic ${t.name}: failed to save a message alone: ${err instanceof Error ? err.message : String(err)}`);
+      fail(a, err);
+      continue;
+    }
+    seq++;
+    saved.push({ ...a, msg });
+  }
+  return saved;
 }
 
 /** Why a publication is refused, or null. */

@@ -227,6 +227,10 @@ export abstract class Topic {
 
   /** Attaches a session for a user; counts it online unless it is a background session. */
   addSession(sess: Session, uid: Uid, isChanSub: boolean): void {
+    if (sess.isEnded) {
+      // It went away while its request waited in the inbox: nothing would ever detach it.
+      return;
+    }
     if (!this.sessions.has(sess)) {
       this.sessions.set(sess, { uid, isChanSub });
       sess.subs.set(this.name, this);

@@ -4,7 +4,9 @@ import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { DecodeError } from '../../src/wire/json-decode.js';
 import { deserializeClientMsg, serializeServerMsg } from '../../src/wire/proto-codec.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
+import { reply } from '../../src/wire/replies.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
+import type { SessionGatekeeper } from './types.js';
 
 /** What a gRPC session's host must accept: decoded messages rather than JSON text. */
 export interface GrpcSessionSink {
@@ -15,7 +17,7 @@ export interface GrpcSessionSink {
   closed(): void;
 }
 
-export interface GrpcHost {
+export interface GrpcHost extends SessionGatekeeper {
   open(conn: Connection): GrpcSessionSink;
 }
 
@@ -28,6 +30,8 @@ export interface GrpcFileService {
 export interface GrpcOptions {
   host: GrpcHost;
   maxMessageSize: number;
+  /** Deepest nesting accepted in the JSON values of a message (`limits.max_json_depth`). */
+  maxJsonDepth: number;
   keepalive: boolean;
   /** Large file transfer; without it the two calls answer UNIMPLEMENTED. */
   files?: GrpcFileService | undefined;
@@ -106,8 +110,15 @@ export class GrpcTransport {
   }
 
   private accept(call: grpc.ServerDuplexStream<unknown, unknown>): void {
-    this.calls.add(call);
     const remoteAddr = peerAddress(call.getPeer());
+    const refused = this.opts.host.admit(remoteAddr, 'grpc');
+    if (refused !== null) {
+      this.log.warn(`grpc: refused a session: ${refused}`);
+      call.write(serializeServerMsg(reply('serviceUnavailable', '', '', new Date())));
+      call.end();
+      return;
+    }
+    this.calls.add(call);
     let open = true;
     const limit = SEND_QUEUE_LIMIT * this.opts.maxMessageSize;
     const end = () => {
@@ -129,13 +140,16 @@ export class GrpcTransport {
         if (last) call.write(serializeServerMsg(last));
         end();
       },
+      // The stream stops being read: HTTP/2 flow control makes the client wait.
+      pause: () => call.pause(),
+      resume: () => call.resume(),
     };
     const session = this.opts.host.open(conn);
     this.log.info(`grpc: session started ${session.sid} ${remoteAddr} (${this.calls.size} connected)`);
     call.on('data', (data: Buffer) => {
       let msg;
       try {
-        msg = deserializeClientMsg(data);
+        msg = deserializeClientMsg(data, this.opts.maxJsonDepth);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         session.malformed(err.message);

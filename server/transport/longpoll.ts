@@ -23,6 +23,8 @@ interface LpSession {
   closed: boolean;
   /** A final message to deliver on the next poll, after which the session is gone. */
   last: string | null;
+  /** The session's inbound queue is full: messages are answered 503 until it resumes. */
+  paused: boolean;
 }
 
 export class LongPollTransport {
@@ -99,6 +101,10 @@ export class LongPollTransport {
             this.reply(res, 200, '0');
             return;
           }
+          if (sess.paused) {
+            this.reply(res, 503, this.opts.replies.serviceUnavailable(url.searchParams.get('id') ?? ''));
+            return;
+          }
           sess.sink.receive(body.text);
           this.reply(res, 200, '');
           return;
@@ -136,6 +142,12 @@ export class LongPollTransport {
 
   private open(req: IncomingMessage, res: ServerResponse, id: string): void {
     const remoteAddr = remoteAddrOf(req, this.opts.useXForwardedFor);
+    const refused = this.opts.host.admit(remoteAddr, 'lp');
+    if (refused !== null) {
+      this.log.warn(`lp: refused a session: ${refused}`);
+      this.reply(res, 503, this.opts.replies.serviceUnavailable(id));
+      return;
+    }
     const entry: LpSession = {
       sid: '',
       sink: { receive() {}, closed() {} },
@@ -145,6 +157,7 @@ export class LongPollTransport {
       remoteAddr,
       closed: false,
       last: null,
+      paused: false,
     };
     const conn: Connection = {
       kind: 'lp',
@@ -181,6 +194,12 @@ export class LongPollTransport {
         } else {
           this.drop(entry, false);
         }
+      },
+      pause: () => {
+        entry.paused = true;
+      },
+      resume: () => {
+        entry.paused = false;
       },
     };
     const session = this.opts.host.open(conn);

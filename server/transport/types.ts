@@ -1,4 +1,4 @@
-import type { Connection } from '../session/connection.js';
+import type { Connection, TransportKind } from '../session/connection.js';
 
 /**
  * What transports need from the rest of the server: a way to open a session on a new
@@ -12,7 +12,16 @@ export interface SessionSink {
   closed(): void;
 }
 
-export interface SessionHost {
+/** Where sessions come from: what every transport asks before and when it accepts a client. */
+export interface SessionGatekeeper {
+  /**
+   * Why a new session from `remoteAddr` would be refused (too many from that address, too many
+   * long-poll sessions), or null when it may open. Asked before a connection is accepted.
+   */
+  admit(remoteAddr: string, kind: TransportKind): string | null;
+}
+
+export interface SessionHost extends SessionGatekeeper {
   /** Opens a session over a new connection. */
   open(conn: Connection): SessionSink & { readonly sid: string };
 }
@@ -29,6 +38,8 @@ export interface HttpReplies {
   methodNotAllowed(): string;
   /** 404 for any other URL. */
   notFound(): string;
+  /** 503: the server does not take this client now (a limit on sessions, a full queue). */
+  serviceUnavailable(id: string): string;
   /** 201: the long-poll handshake carrying the new session id. */
   lpCreated(id: string, sid: string): string;
 }

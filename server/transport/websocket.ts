@@ -50,6 +50,16 @@ export class WebsocketTransport {
       this.log.warn(`ws: missing or invalid API key from ${remoteAddrOf(req, this.opts.useXForwardedFor)}`);
       return;
     }
+    const remoteAddr = remoteAddrOf(req, this.opts.useXForwardedFor);
+    const refused = this.opts.host.admit(remoteAddr, 'ws');
+    if (refused !== null) {
+      const body = this.opts.replies.serviceUnavailable('');
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      this.log.warn(`ws: refused a connection: ${refused}`);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
   }
 
@@ -82,6 +92,9 @@ export class WebsocketTransport {
           ws.close(1000);
         }
       },
+      // The socket stops being read: TCP flow control makes the client wait.
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
     };
     const session = this.opts.host.open(conn);
     this.alive.set(ws, true);

@@ -140,6 +140,32 @@ export const configSchema = obj({
     gc_block_size: int(10, 1),
     gc_min_account_age: int(30, 1),
   }),
+  /**
+   * Limits that protect the server and its users from floods (not in the reference's config).
+   * Each has a safe default; 0 turns off the ones that say so.
+   */
+  limits: obj({
+    /** Seconds a new connection has to send `{hi}` before it is closed; 0: no limit. */
+    handshake_timeout: int(10, 0),
+    /** Open sessions (all transports) from one client address; 0: no limit. */
+    max_sessions_per_address: int(200, 0),
+    /** Open long-poll sessions in all; 0: no limit. */
+    max_lp_sessions: int(5000, 0),
+    /** Client messages a session queues before the server stops reading from it. */
+    inbound_queue: int(32, 1, 10_000),
+    /** Failed logins for one login name before further attempts wait. */
+    login_failures: int(5, 1),
+    /** Failed logins from one address before further attempts wait. */
+    login_failures_per_address: int(20, 1),
+    /** Seconds: the longest wait after repeated failed logins (it doubles with each failure). */
+    login_lockout: int(900, 1),
+    /** `{pub}` per second and session (and as many `{note}`); 0: no limit. */
+    publish_rate: int(20, 0),
+    /** Messages a session may send at once above `publish_rate`. */
+    publish_burst: int(50, 1),
+    /** Deepest nesting of objects and arrays accepted in a client message. */
+    max_json_depth: int(64, 8, 10_000),
+  }),
   push: arr(obj({ name: str(''), config: raw({}) })),
   webrtc: raw({ enabled: false }),
   cluster_config: raw(null),

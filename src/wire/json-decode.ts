@@ -13,6 +13,7 @@ import type {
   SetDesc,
   SetQuery,
 } from './client-messages.js';
+import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /**
  * Decodes one JSON client message as the reference server does: unknown fields are ignored,
@@ -262,10 +263,14 @@ function decodeBody(type: (typeof ORDER)[number], o: Obj, ext: Extra | null): Cl
 }
 
 /**
- * Decodes a client packet. Throws {@link DecodeError} when it is not JSON, not an object, has a
- * field of the wrong type, or holds no known message.
+ * Decodes a client packet. Throws {@link DecodeError} when it is not JSON, nests deeper than
+ * `maxDepth` (objects and arrays, the envelope included), is not an object, has a field of the
+ * wrong type, or holds no known message.
  */
-export function decodeClientJson(text: string): ClientMessage {
+export function decodeClientJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ClientMessage {
+  if (nestsDeeperThan(text, maxDepth)) {
+    throw new DecodeError(`nested deeper than ${maxDepth} levels`);
+  }
   let root: unknown;
   try {
     root = JSON.parse(text);

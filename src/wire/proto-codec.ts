@@ -18,6 +18,7 @@ import type {
   SetQuery,
 } from './client-messages.js';
 import { DecodeError } from './json-decode.js';
+import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import type {
   AccessModeMsg,
   CredServerMsg,
@@ -519,12 +520,22 @@ function bytes(v: unknown, path: string): Buffer | undefined {
   return b.length > 0 ? b : undefined;
 }
 
+/**
+ * Deepest nesting accepted in a JSON value held in bytes, for the decode in progress: decoding is
+ * synchronous, so {@link deserializeClientMsg} sets it for exactly one call.
+ */
+let jsonDepthLimit = DEFAULT_MAX_JSON_DEPTH;
+
 /** A JSON value held in bytes; empty bytes and JSON null read as absent. */
 function json(v: unknown, path: string): unknown {
   const b = bytes(v, path);
   if (!b) return undefined;
+  const text = b.toString('utf8');
+  if (nestsDeeperThan(text, jsonDepthLimit)) {
+    throw new DecodeError(`${path}: nested deeper than ${jsonDepthLimit} levels`);
+  }
   try {
-    return JSON.parse(b.toString('utf8')) ?? undefined;
+    return JSON.parse(text) ?? undefined;
   } catch {
     throw new DecodeError(`${path}: expected JSON-encoded bytes`);
   }
@@ -1300,9 +1311,17 @@ export function serializeServerMsg(msg: ServerMessage): Buffer {
   return buf;
 }
 
-/** A client message from its bytes; {@link DecodeError} when they are not a valid ClientMsg. */
-export function deserializeClientMsg(data: Uint8Array): ClientMessage {
-  return decodeClientProto(parse(protoTypes().clientMsgType, data));
+/**
+ * A client message from its bytes; {@link DecodeError} when they are not a valid ClientMsg or a
+ * JSON value in it nests deeper than `maxDepth`.
+ */
+export function deserializeClientMsg(data: Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): ClientMessage {
+  jsonDepthLimit = maxDepth;
+  try {
+    return decodeClientProto(parse(protoTypes().clientMsgType, data));
+  } finally {
+    jsonDepthLimit = DEFAULT_MAX_JSON_DEPTH;
+  }
 }
 
 /** The bytes of a client message (for clients and tests). */

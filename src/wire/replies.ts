@@ -42,6 +42,8 @@ export const REPLIES = {
   gone: [410, 'gone'],
   tooLarge: [413, 'too large'],
   policy: [422, 'policy violation'],
+  /** Not in the reference: a session or client over one of the server's rate limits. */
+  tooManyRequests: [429, 'too many requests'],
   callBusy: [486, 'busy here'],
   unknown: [500, 'internal error'],
   notImplemented: [501, 'not implemented'],

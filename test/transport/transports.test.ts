@@ -19,6 +19,7 @@ const replies: HttpReplies = {
   malformed: (id) => JSON.stringify({ ctrl: { id: id || undefined, code: 400, text: 'malformed' } }),
   methodNotAllowed: () => '{"ctrl":{"code":405,"text":"operation or method not allowed"}}',
   notFound: () => '{"ctrl":{"code":404,"text":"not found"}}',
+  serviceUnavailable: (id) => JSON.stringify({ ctrl: { id: id || undefined, code: 503, text: 'service unavailable' } }),
   lpCreated: (id, sid) => JSON.stringify({ ctrl: { id: id || undefined, code: 201, text: 'created', params: { sid } } }),
 };
 
@@ -26,6 +27,7 @@ const events: string[] = [];
 const conns = new Map<string, Connection>();
 let counter = 0;
 const host: SessionHost = {
+  admit: () => null,
   open(conn) {
     const sid = `s${++counter}`;
     conns.set(sid, conn);
