@@ -63,7 +63,8 @@ export const configSchema = obj({
   permanent_accounts: bool(false),
   expvar: str('/debug/vars'),
   server_status: str(''),
-  use_x_forwarded_for: bool(true),
+  /** Off by default (the reference ships it on): a client could name any address and escape per-address limits. */
+  use_x_forwarded_for: bool(false),
   x_frame_options: oneOf('SAMEORIGIN', ['SAMEORIGIN', 'DENY', '-'] as const),
   default_country_code: str('US', (v) => (v === '' || /^[A-Za-z]{2}$/.test(v) ? null : 'not a country code'), 'a 2-letter country code such as "US"'),
   p2p_delete_enabled: bool(true),

@@ -67,6 +67,9 @@ function serverConfig(dbPath: string, s: ServerSettings): Record<string, unknown
     store_config: { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync } } },
     // Accounts made by the bench have no email: do not ask them to validate one.
     acc_validation: { email: { required: [] } },
+    // Every load process connects from 127.0.0.1 and publishes as fast as it is let: the limits
+    // on one address and one session's rate would measure themselves, not the server.
+    limits: { max_sessions_per_address: 0, max_lp_sessions: 0, publish_rate: 0 },
   };
 }
 

@@ -22,9 +22,10 @@ export class RawClient {
     ws.on('close', (code) => (this.closeCode = code));
   }
 
-  static open(host: string): Promise<RawClient> {
+  /** Connects; `compress: false` turns off permessage-deflate (each frame then costs its size). */
+  static open(host: string, opts: { compress?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://${host}/v0/channels?apikey=${DEMO_KEY}`);
+      const ws = new WebSocket(`ws://${host}/v0/channels?apikey=${DEMO_KEY}`, { perMessageDeflate: opts.compress ?? true });
       ws.once('open', () => resolve(new RawClient(ws)));
       ws.once('error', reject);
     });
