@@ -19,3 +19,34 @@ export function applyCommonSecurityHeaders(res: ServerResponse): void {
     res.setHeader(name, value);
   }
 }
+
+/**
+ * The CSP `frame-ancestors` directive saying what `X-Frame-Options` says (browsers that know CSP
+ * follow it rather than the older header): `'self'` for SAMEORIGIN, `'none'` for DENY, null for
+ * `-` (framing left unrestricted).
+ */
+export function frameAncestors(xFrameOptions: XFrameOptions): string | null {
+  switch (xFrameOptions) {
+    case 'SAMEORIGIN':
+      return "frame-ancestors 'self'";
+    case 'DENY':
+      return "frame-ancestors 'none'";
+    case '-':
+      return null;
+  }
+}
+
+/** Joins CSP directives, leaving out the absent ones. */
+export function cspOf(directives: readonly (string | null)[]): string {
+  return directives.filter((d): d is string => d !== null).join('; ');
+}
+
+/**
+ * The `Content-Security-Policy` of a static folder (`--static-mount`): only what cannot break a
+ * page we have not seen (no plugins, no `<base>` elsewhere, framing as `x_frame_options`). A
+ * script or connection policy is left to the folder's owner: the stock TinodeWeb build, for one,
+ * loads React from a CDN and its fonts from Google.
+ */
+export function staticFolderCsp(xFrameOptions: XFrameOptions): string {
+  return cspOf(["object-src 'none'", "base-uri 'self'", frameAncestors(xFrameOptions)]);
+}
