@@ -28,6 +28,7 @@ import { isStoreError } from './store/errors.js';
 import { Store } from './store/store.js';
 import { createHttpServer, listen } from './transport/http.js';
 import { LongPollTransport } from './transport/longpoll.js';
+import { staticFolderCsp } from './transport/security-headers.js';
 import { staticHandler } from './transport/static.js';
 import type { HttpReplies } from './transport/types.js';
 import { WebsocketTransport } from './transport/websocket.js';
@@ -241,7 +242,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
   // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
-  const webApp = !opts.staticDir && config.webapp ? loadWebApp({ mount: config.static_mount, cacheControlSeconds: config.cache_control }, log) : null;
+  const webApp = !opts.staticDir && config.webapp ? loadWebApp({ mount: config.static_mount, cacheControlSeconds: config.cache_control, xFrameOptions: config.x_frame_options }, log) : null;
   const server: Server = createHttpServer(
     {
       apiPath: mountPath,
@@ -251,7 +252,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       extra: media
         ? fileRoutes({ media, schemes: auth, sessions, checkApiKey: common.checkApiKey, useXForwardedFor: config.use_x_forwarded_for, apiPath: mountPath, log })
         : undefined,
-      static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control) : webApp?.handler,
+      static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control, { 'Content-Security-Policy': staticFolderCsp(config.x_frame_options) }) : webApp?.handler,
       xFrameOptions: config.x_frame_options,
       hstsMaxAge: tls ? config.tls.strict_max_age : 0,
       tls,

@@ -53,8 +53,11 @@ export interface MediaHandler {
 /** What {@link MediaHandler.serveDirect} knows of a download request. */
 export interface DirectRequest {
   method: 'GET' | 'HEAD';
-  /** Whether the file is to be saved rather than shown (`asatt=1`, or a type never shown inline). */
-  attachment: boolean;
+  /**
+   * The `Content-Disposition` the download must have (`attachment; filename="…"` or `inline; …`),
+   * already safe as a header value: `attachment` for `asatt=1` and any type never shown inline.
+   */
+  disposition: string;
   /** The request's `If-None-Match`, '' when absent. */
   ifNoneMatch: string;
 }

@@ -1,24 +1,18 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { posix } from 'node:path';
 import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
 import { errorReply } from '../session/error-reply.js';
 import { apiKeyOf } from '../transport/apikey.js';
 import { remoteAddrOf } from '../transport/remote-addr.js';
 import { authenticateFile, httpCredentials } from './auth.js';
+import { contentDisposition, downloadName, shownInline, UPLOADED_FILE_CSP } from './download-headers.js';
 import { applyHeaders, sendCtrl, type FileHttpOptions } from './http-common.js';
 import { HttpUpload } from './http-upload.js';
 import { serveContent } from './serve-content.js';
 
 /** A route of the HTTP server: request, response, parsed URL. */
 export type FileRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-
-/**
- * Types a browser must not render in the server's origin: served as attachments whatever
- * `asatt` says (the reference's list).
- */
-function forcedAttachment(mime: string): boolean {
-  return mime.includes('html') || mime.includes('xml') || ['application/', 'message/', 'model/', 'multipart/', 'text/'].some((p) => mime.startsWith(p));
-}
 
 function isTrue(v: string | null): boolean {
   return v !== null && ['1', 't', 'true'].includes(v.toLowerCase());
@@ -27,11 +21,12 @@ function isTrue(v: string | null): boolean {
 /**
  * `GET|HEAD /v0/file/s/<id>.<ext>`: the API key and an authenticated user are required (token or
  * basic, in headers, query or cookies, or a live session's `sid`). The file is served with its
- * type, `Cache-Control`, `ETag` and `Last-Modified`, honouring conditional and Range requests;
- * `asatt=1` (and any active or text content) adds `Content-Disposition: attachment`. Paths not
- * directly under the serve URL, unknown ids and unfinished uploads are 404. A handler that keeps
- * files elsewhere answers the download itself (`MediaHandler.serveDirect`: the `s3` handler
- * redirects to a presigned URL).
+ * type, `Cache-Control`, `ETag` and `Last-Modified`, honouring conditional and Range requests.
+ * `Content-Disposition` is `inline` for images (not SVG), audio and video, `attachment` for any
+ * other type and whenever `asatt=1`; it names the file `<id>.<ext>`, or the cleaned `filename`
+ * query parameter (see {@link downloadName}). Paths not directly under the serve URL, unknown ids
+ * and unfinished uploads are 404. A handler that keeps files elsewhere answers the download
+ * itself (`MediaHandler.serveDirect`: the `s3` handler redirects to a presigned URL).
  */
 export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const now = new Date();
@@ -65,8 +60,10 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     }
     // Download URLs are relative to api_path.
     const fd = await opts.media.find('/' + url.pathname.slice(opts.apiPath.length));
-    const attachment = isTrue(url.searchParams.get('asatt')) || forcedAttachment(fd.mimeType);
-    const direct = await handler.serveDirect?.(fd, { method: method === 'HEAD' ? 'HEAD' : 'GET', attachment, ifNoneMatch: req.headers['if-none-match'] ?? '' });
+    const attachment = isTrue(url.searchParams.get('asatt')) || !shownInline(fd.mimeType);
+    const name = downloadName(url.searchParams.get('filename') ?? '', posix.basename(handler.urlFor(fd)), fd.mimeType);
+    const disposition = contentDisposition(attachment ? 'attachment' : 'inline', name);
+    const direct = await handler.serveDirect?.(fd, { method: method === 'HEAD' ? 'HEAD' : 'GET', disposition, ifNoneMatch: req.headers['if-none-match'] ?? '' });
     if (direct) {
       // As the reference: the handler's status and headers; a GET also gets a {ctrl} with the status.
       applyHeaders(res, direct.headers);
@@ -80,9 +77,7 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
       res.setHeader('Content-Type', fd.mimeType);
       res.setHeader('Cache-Control', handler.cacheControl);
       if (fd.etag) res.setHeader('ETag', `"${fd.etag}"`);
-      if (attachment) {
-        res.setHeader('Content-Disposition', 'attachment');
-      }
+      res.setHeader('Content-Disposition', disposition);
       await serveContent(req, res, { size: stored.size, modified: fd.updatedAt, read: stored.read });
     } finally {
       await stored.close();
@@ -96,10 +91,15 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
   }
 }
 
-/** The two file routes by path prefix, for the HTTP server's extra handlers. */
+/**
+ * The two file routes by path prefix, for the HTTP server's extra handlers. Every answer of
+ * either carries {@link UPLOADED_FILE_CSP} (the HTTP server adds `X-Content-Type-Options:
+ * nosniff` to all of its answers).
+ */
 export function fileRoutes(opts: FileHttpOptions): Map<string, FileRoute> {
   const guard = (what: string, run: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>): FileRoute => {
     return (req, res, url) => {
+      res.setHeader('Content-Security-Policy', UPLOADED_FILE_CSP);
       run(req, res, url).catch((err: unknown) => {
         opts.log.error(`media ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         if (!res.headersSent) sendCtrl(res, reply('unknown', '', '', new Date()));

@@ -273,8 +273,15 @@ export class S3Handler extends ServedFiles implements MediaHandler {
 
   /**
    * The reference's redirect: 304 when `If-None-Match` names the file's ETag, otherwise 308 to the
-   * object presigned for `presign_ttl` seconds (GET with the file's type, `cache_control`, and
-   * `Content-Disposition: attachment` when asked; HEAD as it is).
+   * object presigned for `presign_ttl` seconds, the bucket told to answer with the file's type,
+   * `cache_control` and the request's `Content-Disposition` (the reference sets the disposition
+   * for `asatt=1` only, and nothing on HEAD).
+   *
+   * A presigned URL can override only those response headers (and Content-Encoding, -Language,
+   * Expires): the bucket's answer has no `X-Content-Type-Options` or `Content-Security-Policy`.
+   * What keeps an uploaded HTML or SVG from running is the forced `attachment`, and the bucket's
+   * origin: a page shown from there is not a page of the server's origin (unless the bucket is
+   * served under the server's own host name, which is then the operator's to protect).
    */
   async serveDirect(fd: FileDef, req: DirectRequest): Promise<DirectAnswer> {
     const etag = fd.etag ? `"${fd.etag}"` : '';
@@ -285,22 +292,13 @@ export class S3Handler extends ServedFiles implements MediaHandler {
     const Bucket = this.cfg.bucket;
     // The reference presigns the key made from the id, whatever the record's location.
     const Key = this.location(fd.id);
-    const command =
-      req.method === 'GET'
-        ? new sdk.s3.GetObjectCommand({
-            Bucket,
-            Key,
-            ResponseCacheControl: this.cfg.cache_control,
-            ResponseContentType: fd.mimeType,
-            ResponseContentDisposition: req.attachment ? 'attachment' : undefined,
-          })
-        : new sdk.s3.HeadObjectCommand({ Bucket, Key });
+    const overrides = { ResponseCacheControl: this.cfg.cache_control, ResponseContentType: fd.mimeType, ResponseContentDisposition: req.disposition };
+    const command = req.method === 'GET' ? new sdk.s3.GetObjectCommand({ Bucket, Key, ...overrides }) : new sdk.s3.HeadObjectCommand({ Bucket, Key, ...overrides });
     const url = await sdk.presigner.getSignedUrl(client, command, { expiresIn: this.cfg.presign_ttl });
     const headers: Record<string, string> = { Location: url, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': this.cfg.cache_control };
     if (etag) headers.ETag = etag;
     return { status: 308, headers };
   }
-
 
   async close(): Promise<void> {
     const conn = this.connection;

@@ -4,6 +4,7 @@ import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { LongPollTransport } from './longpoll.js';
+import { applyCommonSecurityHeaders, type XFrameOptions } from './security-headers.js';
 import type { StaticHandler } from './static.js';
 import type { HttpReplies } from './types.js';
 import type { WebsocketTransport } from './websocket.js';
@@ -11,7 +12,9 @@ import type { WebsocketTransport } from './websocket.js';
 /**
  * The HTTP server: routes the websocket and long-poll endpoints under `api_path`, optional
  * static files, optional extra handlers (files, stats), and answers anything else with the
- * reference's JSON 404.
+ * reference's JSON 404. Every answer carries `X-Frame-Options` (unless `-`),
+ * `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` and, over TLS,
+ * `Strict-Transport-Security`; routes add their own `Content-Security-Policy`.
  */
 export interface HttpRoutes {
   apiPath: string;
@@ -22,7 +25,7 @@ export interface HttpRoutes {
   /** Extra handlers by exact path prefix, tried before static files (`/debug/vars`, `/v0/file/`). */
   extra?: Map<string, (req: IncomingMessage, res: ServerResponse, url: URL) => void>;
   /** `X-Frame-Options` value, or '-' for none. */
-  xFrameOptions: string;
+  xFrameOptions: XFrameOptions;
   /** `Strict-Transport-Security` max-age in seconds when serving TLS; 0 for none. */
   hstsMaxAge: number;
   tls?: { certFile: string; keyFile: string } | undefined;
@@ -32,6 +35,7 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): Server {
   const wsPath = `${routes.apiPath}v0/channels`;
   const lpPath = `${routes.apiPath}v0/channels/lp`;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    applyCommonSecurityHeaders(res);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

@@ -10,7 +10,11 @@ import serveStatic from 'serve-static';
  */
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
-export function staticHandler(dir: string, mount: string, cacheControlSeconds: number): StaticHandler {
+/**
+ * Serves `dir` under `mount`. `headers` (by default none) are added to every answer under the
+ * mount point, files, redirects and errors alike; a request outside it is passed on untouched.
+ */
+export function staticHandler(dir: string, mount: string, cacheControlSeconds: number, headers: Readonly<Record<string, string>> = {}): StaticHandler {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new Error(`the static folder ${root} does not exist`);
@@ -28,6 +32,9 @@ export function staticHandler(dir: string, mount: string, cacheControlSeconds: n
     if (!url.startsWith(prefix) && url !== prefix.slice(0, -1)) {
       next();
       return;
+    }
+    for (const [name, value] of Object.entries(headers)) {
+      res.setHeader(name, value);
     }
     const inner = '/' + url.slice(prefix.length);
     const original = req.url;

@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, posix } from 'node:path';
 import serveStatic from 'serve-static';
 import type { Logger } from '../log.js';
+import type { XFrameOptions } from '../transport/security-headers.js';
 import { staticHandler, type StaticHandler } from '../transport/static.js';
+import { webAppCsp } from './csp.js';
 
 /**
  * TinodeWeb, the official web client, served from the `tinode-webapp` npm package so that
@@ -25,6 +27,7 @@ import { staticHandler, type StaticHandler } from '../transport/static.js';
  *
  * Everything else is the package folder served as static files (content types, `cache_control`
  * caching, ranges, no listings, no path traversal), less `node_modules` and the development page.
+ * Every answer under the mount point carries the app's `Content-Security-Policy` ({@link webAppCsp}).
  */
 export interface WebApp {
   handler: StaticHandler;
@@ -39,6 +42,8 @@ export interface WebAppOptions {
   mount: string;
   /** `Cache-Control: max-age` in seconds (`cache_control`). */
   cacheControlSeconds: number;
+  /** `x_frame_options`, mirrored by the policy's `frame-ancestors`. */
+  xFrameOptions: XFrameOptions;
 }
 
 /** Finds an installed npm package the way Node resolves one: `node_modules/<name>` upwards. */
@@ -350,6 +355,7 @@ export function loadWebApp(opts: WebAppOptions, log: Logger): WebApp | null {
   }
   const prefix = opts.mount.endsWith('/') ? opts.mount : opts.mount + '/';
   const files = staticHandler(dir, prefix, cache);
+  const csp = webAppCsp(opts.xFrameOptions);
   const handler: StaticHandler = (req, res, next) => {
     let pathname: string;
     try {
@@ -368,6 +374,7 @@ export function loadWebApp(opts: WebAppOptions, log: Logger): WebApp | null {
       next();
       return;
     }
+    res.setHeader('Content-Security-Policy', csp);
     const rel = posix.normalize('/' + pathname.slice(prefix.length)).replace(/^\/+/, '');
     if (rel.startsWith('..')) {
       next();

@@ -173,25 +173,32 @@ describe('s3 media handler', () => {
     expect(location.searchParams.get('X-Amz-Credential')).toMatch(/^S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request$/);
     expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(location.searchParams.get('response-content-type')).toBe('image/png');
+    const name = url.slice('/v0/file/s/'.length);
+    expect(location.searchParams.get('response-content-disposition')).toBe(`inline; filename="${name}"`);
+    // The redirect itself is the server's answer: its headers as every file answer's.
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
 
-    // Following it gives the bytes, with the type and cache headers the URL asks for.
+    // Following it gives the bytes, with the type, cache and disposition headers the URL asks for.
     const got = await fetch(location);
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toBe('image/png');
     expect(got.headers.get('cache-control')).toBe('no-cache, must-revalidate');
+    expect(got.headers.get('content-disposition')).toBe(`inline; filename="${name}"`);
     expect(Buffer.from(await got.arrayBuffer()).equals(data)).toBe(true);
     // fetch follows the redirect by itself too.
-    const followed = await fetch(`http://${srv.host}${url}?asatt=1`, { headers: auth(token) });
+    const followed = await fetch(`http://${srv.host}${url}?asatt=1&filename=${encodeURIComponent('Ünïcode "pic".png')}`, { headers: auth(token) });
     expect(followed.status).toBe(200);
-    expect(followed.headers.get('content-disposition')).toBe('attachment');
+    expect(followed.headers.get('content-disposition')).toBe(`attachment; filename="_n_code _pic_.png"; filename*=UTF-8''%C3%9Cn%C3%AFcode%20_pic_.png`);
     expect(Buffer.from(await followed.arrayBuffer()).equals(data)).toBe(true);
 
-    // HEAD is redirected to a presigned HEAD; the ETag gives 304; no credentials, no redirect.
+    // HEAD is redirected to a presigned HEAD with the same headers; the ETag gives 304; no credentials, no redirect.
     const head = await fetch(`http://${srv.host}${url}`, { method: 'HEAD', headers: auth(token), redirect: 'manual' });
     expect(head.status).toBe(308);
     const headed = await fetch(head.headers.get('location')!, { method: 'HEAD' });
     expect(headed.status).toBe(200);
     expect(headed.headers.get('content-length')).toBe(String(data.length));
+    expect(headed.headers.get('content-disposition')).toBe(`inline; filename="${name}"`);
     const again = await fetch(`http://${srv.host}${url}`, { headers: { ...auth(token), 'If-None-Match': etag! }, redirect: 'manual' });
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
@@ -203,6 +210,16 @@ describe('s3 media handler', () => {
     const unknown = await fetch(`http://${srv.host}/v0/file/s/AAAAAAAAAAA.png`, { headers: auth(token), redirect: 'manual' });
     expect(unknown.status).toBe(404);
     await unknown.text();
+
+    // Active content is an attachment in the bucket's answer too, whatever asatt says.
+    const page = await upload(srv.host, token, Buffer.from('<html><script>alert(document.domain)</script></html>'), 'text/html');
+    const pageUrl = String(page.ctrl.params!.url);
+    const toPage = await fetch(`http://${srv.host}${pageUrl}?asatt=0`, { headers: auth(token), redirect: 'manual' });
+    await toPage.text();
+    const fromBucket = await fetch(toPage.headers.get('location')!);
+    expect(fromBucket.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(fromBucket.headers.get('content-disposition')).toBe(`attachment; filename="${pageUrl.slice('/v0/file/s/'.length)}"`);
+    await fromBucket.text();
   });
 
   it('sends a file over 5 MiB as a multipart upload, and gRPC LargeFileServe reads it from the bucket', async () => {

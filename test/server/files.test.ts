@@ -99,7 +99,7 @@ async function upload(data: Buffer, opts: { type?: string; name?: string; header
   for (const [k, v] of Object.entries(opts.fields ?? {})) form.append(k, v);
   const headers = opts.headers ?? { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token}` };
   const res = await fetch(`http://${opts.host ?? srv.host}/v0/file/u/`, { method: 'POST', headers, body: form });
-  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as { ctrl: Ctrl } };
+  return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, body: (await res.json()) as { ctrl: Ctrl } };
 }
 
 function download(path: string, headers: Record<string, string> = {}, auth = true) {
@@ -132,12 +132,13 @@ describe('HTTP upload and download', () => {
     expect(res.headers.get('last-modified')).toMatch(/GMT$/);
     expect(res.headers.get('accept-ranges')).toBe('bytes');
     expect(res.headers.get('content-length')).toBe(String(data.length));
-    expect(res.headers.get('content-disposition')).toBeNull();
+    const name = url.slice('/v0/file/s/'.length);
+    expect(res.headers.get('content-disposition')).toBe(`inline; filename="${name}"`);
     expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
 
     // asatt=1 makes it an attachment; the ETag gives 304.
     const att = await download(`${url}?asatt=1`);
-    expect(att.headers.get('content-disposition')).toBe('attachment');
+    expect(att.headers.get('content-disposition')).toBe(`attachment; filename="${name}"`);
     await att.arrayBuffer();
     const again = await download(url, { 'If-None-Match': res.headers.get('etag')! });
     expect(again.status).toBe(304);
@@ -149,7 +150,7 @@ describe('HTTP upload and download', () => {
     expect(String(txt.body.ctrl.params!.url)).toMatch(/\.txt$/);
     const res = await download(String(txt.body.ctrl.params!.url));
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toBe('attachment');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="[A-Za-z0-9_-]{11}\.txt"$/);
     expect(await res.text()).toBe('just some text\n');
 
     const binary = Buffer.from([0x00, 0x01, 0x02, 0x03, 0xfe, 0xff, 0x10]);
@@ -328,6 +329,94 @@ describe('HTTP upload and download', () => {
     const res = await download(url, { Origin: 'https://app.example.com' });
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     await res.arrayBuffer();
+  });
+});
+
+const FILE_CSP = "default-src 'none'; sandbox";
+
+/** The headers that keep a file from acting as a page of the server, and the stored type. */
+async function served(url: string, method = 'GET') {
+  const res = await fetch(`${base}${url}`, { method, headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token}` } });
+  await res.arrayBuffer();
+  expect(res.status, url).toBe(200);
+  expect(res.headers.get('x-content-type-options'), url).toBe('nosniff');
+  expect(res.headers.get('content-security-policy'), url).toBe(FILE_CSP);
+  return { type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition') };
+}
+
+describe('safe headers of uploaded files', () => {
+  const uploadedUrl = async (data: Buffer, type: string) => {
+    const up = await upload(data, { type });
+    expect(up.status).toBe(200);
+    return String(up.body.ctrl.params!.url);
+  };
+  const fileName = (url: string) => url.slice('/v0/file/s/'.length);
+
+  it('sends HTML, SVG and text as attachments whatever asatt says, with nosniff and a sandbox policy', async () => {
+    const page = Buffer.from('<!DOCTYPE html><html><body><script>document.title = document.cookie</script></body></html>');
+    const svgXml = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>');
+    // A binary byte keeps the sniffer from calling it text: the declared type is stored.
+    const svgDeclared = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><!-- \x01 --><script>alert(1)</script></svg>', 'latin1');
+    const text = Buffer.from('plain words\n');
+    const cases: [Buffer, string, string][] = [
+      [page, 'text/html', 'text/html; charset=utf-8'],
+      [svgXml, 'image/svg+xml', 'text/xml; charset=utf-8'],
+      [svgDeclared, 'image/svg+xml', 'image/svg+xml'],
+      [text, 'text/plain', 'text/plain; charset=utf-8'],
+    ];
+    for (const [data, declared, stored] of cases) {
+      const url = await uploadedUrl(data, declared);
+      for (const query of ['', '?asatt=0', '?asatt=false', '?asatt=1']) {
+        const got = await served(url + query);
+        expect(got.type, url).toBe(stored);
+        expect(got.disposition, url + query).toBe(`attachment; filename="${fileName(url)}"`);
+      }
+      expect((await served(url, 'HEAD')).disposition).toBe(`attachment; filename="${fileName(url)}"`);
+    }
+  });
+
+  it('shows a PNG inline unless asatt=1, with nosniff and the same policy', async () => {
+    const url = await uploadedUrl(pngBytes(500), 'image/png');
+    expect(await served(url)).toEqual({ type: 'image/png', disposition: `inline; filename="${fileName(url)}"` });
+    expect((await served(`${url}?asatt=0`)).disposition).toBe(`inline; filename="${fileName(url)}"`);
+    expect((await served(`${url}?asatt=1`)).disposition).toBe(`attachment; filename="${fileName(url)}"`);
+    expect((await served(`${url}?asatt=t`, 'HEAD')).disposition).toBe(`attachment; filename="${fileName(url)}"`);
+  });
+
+  it('cleans the filename a link asks for and keeps its extension true to the type', async () => {
+    const png = await uploadedUrl(pngBytes(500), 'image/png');
+    const txt = await uploadedUrl(Buffer.from('notes\n'), 'text/plain');
+    const named = async (url: string, name: string, asatt = false) => {
+      const q = new URLSearchParams({ filename: name });
+      if (asatt) q.set('asatt', '1');
+      return (await served(`${url}?${q.toString()}`)).disposition;
+    };
+    // Quotes, CR/LF, path separators and a right-to-left override that would show "gpj.exe" as "exe.jpg".
+    expect(await named(png, 'he said "hi"\r\nSet-Cookie: a=b/../..\\x\u202Egpj.exe')).toBe(
+      'inline; filename="he said _hi___Set-Cookie_ a=b_.._.._xgpj.exe.png"',
+    );
+    // Non-ASCII: an ASCII fallback and the exact name in RFC 5987 form.
+    expect(await named(png, 'Grüße 写真.PNG', true)).toBe(
+      `attachment; filename="Gr__e __.PNG"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%E5%86%99%E7%9C%9F.PNG`,
+    );
+    expect(await named(txt, "l'été (100%).html")).toBe(`attachment; filename="l'_t_ (100_).html.txt"; filename*=UTF-8''l%27%C3%A9t%C3%A9%20%28100%25%29.html.txt`);
+    expect(await named(txt, 'log.TXT')).toBe('attachment; filename="log.TXT"');
+    // Nothing left of the name: the file's own.
+    expect(await named(txt, ' ... \u200B. ')).toBe(`attachment; filename="${fileName(txt)}"`);
+  });
+
+  it('sends nosniff and the policy on uploads and on refusals too', async () => {
+    const up = await upload(pngBytes(100));
+    expect(up.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(up.headers.get('content-security-policy')).toBe(FILE_CSP);
+    const refused = await upload(pngBytes(100), { headers: { 'X-Tinode-APIKey': DEMO_KEY } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    const missing = await download('/v0/file/s/AAAAAAAAAAA.png');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(missing.headers.get('content-security-policy')).toBe(FILE_CSP);
+    await missing.text();
   });
 });
 

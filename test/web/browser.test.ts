@@ -1,16 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSdk, until, type SdkClient, type SdkMessage, type SdkTopic } from '../helpers/sdk.js';
+import { connectSdk, DEMO_KEY, until, type SdkClient, type SdkMessage, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * TinodeWeb, served by our server from the tinode-webapp package, in a real browser: Debian's
  * Chromium (installed by .ci/run) driven by playwright-core. Alice logs in on the page, opens her
  * chat with bob, sends him a message that bob, a tinode-sdk client, receives; bob's reply shows up
- * on the page, and alice attaches a file too large to go inline, so the page uploads it over HTTP.
- * Every request the page makes stays on the server's origin.
+ * on the page, and alice attaches a file too large to go inline, so the page uploads it over HTTP,
+ * then a small image that goes inline; an image bob uploads shows from the file endpoint. Every
+ * request the page makes stays on the server's origin, and its Content-Security-Policy blocks
+ * nothing it does. Uploaded files opened directly: an image shows under the files' sandbox
+ * policy, an HTML page or an SVG is downloaded (with the cleaned name a link asks for), never run.
  *
  * Without Chromium the test is skipped with a message, except in CI (env `CI` set), where that is
  * a failure. `CHROMIUM` names another binary. The screenshot goes to test/web/out/ (or to the file
@@ -26,6 +30,67 @@ if (!haveChromium) {
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** A real PNG (the browser decodes it): a `w`×`h` RGB gradient, `noise` random bytes per pixel row making it large. */
+function pngImage(w: number, h: number, noise = false): Buffer {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = table[(c ^ x) & 255]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const at = y * (w * 3 + 1) + 1 + x * 3;
+      rows[at] = noise ? Math.floor(Math.random() * 256) : x & 255;
+      rows[at + 1] = noise ? Math.floor(Math.random() * 256) : y & 255;
+      rows[at + 2] = 128;
+    }
+  }
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * Collects what the page's Content-Security-Policy blocks: `securitypolicyviolation` events and
+ * the console's "Refused to …" reports. The test fails on any.
+ */
+async function watchPolicy(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`console: ${m.text()}`);
+  });
+  await page.exposeFunction('reportPolicyViolation', (v: string) => violations.push(v));
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => window.reportPolicyViolation(e.effectiveDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
+  });
+  return violations;
+}
+
+/** The natural width of the first image a locator finds (0 while not decoded). */
+function naturalWidth(page: Page, selector: string): Promise<number> {
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
+}
 const SCREENSHOT = process.env.TINODE_SCREENSHOT ? resolve(ROOT, process.env.TINODE_SCREENSHOT) : join(import.meta.dirname, 'out', 'tinodeweb-chat.png');
 
 describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
@@ -103,10 +168,12 @@ describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
     page.on('request', (r) => requests.push(r.url()));
     page.on('websocket', (ws) => requests.push(ws.url()));
     page.on('pageerror', (e) => errors.push(e.message));
+    const violations = await watchPolicy(page);
 
-    // The login page, with the app's scripts and fonts from this server.
+    // The login page, with the app's scripts and fonts from this server, under its policy.
     const res = await page.goto(`${base}/`);
     expect(res?.status()).toBe(200);
+    expect(await res?.headerValue('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
     await page.locator('#login-form').waitFor({ timeout: 10_000 });
     await page.fill('#inputLogin', 'alice');
     await page.fill('#login-form input[type=password]', 'alice123');
@@ -142,10 +209,36 @@ describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
     expect(ent?.data.ref, 'uploaded out of band, not inline').toMatch(/^\/v0\/file\/s\//);
     // Bob downloads it with his token.
     const token = bob.getAuthToken()!.token;
-    const download = await fetch(`${base}${ent!.data.ref!}`, { headers: { 'X-Tinode-APIKey': 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K', 'X-Tinode-Auth': `Token ${token}` } });
+    const download = await fetch(`${base}${ent!.data.ref!}`, { headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token}` } });
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(fileBytes)).toBe(true);
     await page.locator('#scroller', { hasText: 'notes.txt' }).waitFor({ timeout: 10_000 });
+
+    // A small image goes inline: previewed from a blob: URL, sent as data, shown from it.
+    await page.locator('#send-message-panel input[type=file][accept]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: pngImage(40, 30) });
+    await page.locator('#image-preview img').waitFor({ timeout: 10_000 });
+    expect(await naturalWidth(page, '#image-preview img')).toBe(40);
+    await page.click('#image-preview a[title="Send message"]');
+    const isImage = (m: SdkMessage, name: string) => m.from === aliceUid && JSON.stringify(m.content ?? '').includes(`"name":"${name}"`);
+    await until(() => received.some((m) => isImage(m, 'dot.png')), 15_000, 'bob to receive the inline image');
+    const inline = received.find((m) => isImage(m, 'dot.png'))!.content as { ent?: { tp: string; data: { val?: string; ref?: string } }[] };
+    expect(inline.ent?.[0]?.tp).toBe('IM');
+    expect(inline.ent?.[0]?.data.val, 'sent inline').toBeTruthy();
+
+    // Bob sends an image uploaded out of band: the page shows it from the file endpoint.
+    const form = new FormData();
+    const picture = pngImage(300, 200, true);
+    form.append('file', new Blob([picture], { type: 'image/png' }), 'bob.png');
+    const up = await fetch(`${base}/v0/file/u/`, { method: 'POST', headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token}` }, body: form });
+    const ref = String(((await up.json()) as { ctrl: { params: { url: string } } }).ctrl.params.url);
+    await topic.publish({
+      txt: ' ',
+      fmt: [{ at: 0, len: 1, key: 0 }],
+      ent: [{ tp: 'IM', data: { mime: 'image/png', ref, name: 'bob.png', width: 300, height: 200, size: picture.length } }],
+    });
+    await until(() => requests.some((u) => u.includes(ref)), 10_000, 'the page to fetch the image from the file endpoint');
+    await page.locator('#scroller img[alt="bob.png"]').waitFor({ timeout: 10_000 });
+    await expect.poll(() => naturalWidth(page, '#scroller img[alt="bob.png"]'), { timeout: 10_000 }).toBe(300);
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
@@ -159,6 +252,53 @@ describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
     expect(outside).toEqual([]);
     expect(requests.some((u) => u.startsWith(`ws://${srv.host}/v0/channels`))).toBe(true);
     expect(errors).toEqual([]);
+    expect(violations, 'nothing the page does is blocked by its Content-Security-Policy').toEqual([]);
     await page.close();
-  }, 45_000);
+  }, 60_000);
+
+  it('shows an uploaded image opened directly, and downloads an HTML page or an SVG instead of running it', async () => {
+    const client = await connectSdk(srv.host, 'ws');
+    try {
+      await client.loginBasic('carol', 'carol123');
+      const token = client.getAuthToken()!.token;
+      const put = async (data: Buffer, type: string) => {
+        const form = new FormData();
+        form.append('file', new Blob([data], { type }), 'f');
+        const res = await fetch(`${base}/v0/file/u/`, { method: 'POST', headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token}` }, body: form });
+        return String(((await res.json()) as { ctrl: { params: { url: string } } }).ctrl.params.url);
+      };
+      const creds = new URLSearchParams({ apikey: DEMO_KEY, auth: 'token', secret: token.replace(/\+/g, '-').replace(/\//g, '_') });
+      const page = await browser.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      try {
+        // An image in its own tab, under the file's sandbox policy: shown as ever.
+        const png = await put(pngImage(64, 48), 'image/png');
+        const shown = await page.goto(`${base}${png}?${creds.toString()}`);
+        expect(shown?.status()).toBe(200);
+        expect(await shown?.headerValue('content-security-policy')).toBe("default-src 'none'; sandbox");
+        expect(await naturalWidth(page, 'img')).toBe(64);
+
+        // Script-carrying pages are saved, never rendered in this origin; the name a link asks for is cleaned.
+        const html = await put(Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'), 'text/html');
+        const svg = await put(Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'), 'image/svg+xml');
+        for (const [url, query, name] of [
+          [html, '', html.slice('/v0/file/s/'.length)],
+          [svg, `&filename=${encodeURIComponent('évil"\r\n.svg')}`, 'évil___.svg.xml'],
+        ] as const) {
+          const download = page.waitForEvent('download', { timeout: 10_000 });
+          await page.goto(`${base}${url}?${creds.toString()}${query}`).catch(() => undefined);
+          expect((await download).suggestedFilename()).toBe(name);
+        }
+        expect(dialogs).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    } finally {
+      client.disconnect();
+    }
+  });
 });

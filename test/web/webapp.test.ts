@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/log.js';
+import { staticFolderCsp } from '../../server/transport/security-headers.js';
+import { staticHandler } from '../../server/transport/static.js';
+import { webAppCsp } from '../../server/web/csp.js';
 import { findPackageDir, fontsourcePackage, loadWebApp, parseGoogleFonts, patchBundle, rewriteIndexHtml, type WebApp } from '../../server/web/webapp.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -104,7 +108,7 @@ describe('the app at /', () => {
   let server: Server;
 
   beforeAll(async () => {
-    const app = loadWebApp({ mount: '/', cacheControlSeconds: 3600 }, silentLogger);
+    const app = loadWebApp({ mount: '/', cacheControlSeconds: 3600, xFrameOptions: 'SAMEORIGIN' }, silentLogger);
     expect(app).not.toBeNull();
     expect(app!.version).toMatch(/^0\.25\./);
     ({ base, server } = await serve(app!));
@@ -179,6 +183,44 @@ describe('the app at /', () => {
     expect(await (await fetch(`${base}/umd/index.prod.js`)).text()).not.toContain('local:"localhost:6060"');
   });
 
+  it('sends its content security policy with everything it serves', async () => {
+    const csp = webAppCsp('SAMEORIGIN');
+    for (const path of ['/', '/index.html', '/vendor/react.js', '/vendor/fonts.css', '/firebase-init.js', '/umd/index.prod.js', '/umd/tinode.prod.js', '/css/base.min.css', '/img/logo.svg', '/manifest.json']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toBe(csp);
+      await res.arrayBuffer();
+    }
+    const css = await (await fetch(`${base}/vendor/fonts.css`)).text();
+    const font = /url\((fonts\/roboto\/[^)]+latin-400-normal\.woff2)\)/.exec(css)![1]!;
+    expect((await fetch(`${base}/vendor/${font}`)).headers.get('content-security-policy')).toBe(csp);
+  });
+
+  it('allows in its policy what the page needs, and nothing from another origin', async () => {
+    const csp = webAppCsp('SAMEORIGIN');
+    const directives = new Map(csp.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)]));
+    expect(Object.fromEntries(directives)).toEqual({
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'"],
+      'font-src': ["'self'"],
+      'img-src': ["'self'", 'data:', 'blob:'],
+      'media-src': ["'self'", 'data:', 'blob:'],
+      'connect-src': ["'self'", 'data:', 'blob:'],
+      'worker-src': ["'self'"],
+      'manifest-src': ["'self'"],
+      'object-src': ["'none'"],
+      'base-uri': ["'self'"],
+      'form-action': ["'self'"],
+      'frame-ancestors': ["'self'"],
+    });
+    expect(webAppCsp('-')).not.toContain('frame-ancestors');
+    // The page has no inline script, style or handler for the policy to block (nothing absolute: above).
+    const html = await (await fetch(`${base}/`)).text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+  });
+
   it('lists no folders, leaves the app for nothing, hides what is not the app', async () => {
     for (const path of [
       '/img/',
@@ -208,7 +250,7 @@ describe('the app at /', () => {
 
 describe('the app at another mount point', () => {
   it('serves under the prefix only', async () => {
-    const app = loadWebApp({ mount: '/web', cacheControlSeconds: 60 }, silentLogger)!;
+    const app = loadWebApp({ mount: '/web', cacheControlSeconds: 60, xFrameOptions: 'DENY' }, silentLogger)!;
     const { base, server } = await serve(app);
     try {
       const moved = await fetch(`${base}/web`, { redirect: 'manual' });
@@ -217,6 +259,8 @@ describe('the app at another mount point', () => {
       const page = await fetch(`${base}/web/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('cache-control')).toBe('public, max-age=60');
+      expect(page.headers.get('content-security-policy')).toBe(webAppCsp('DENY'));
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(await page.text()).toContain('vendor/fonts.css');
       expect((await fetch(`${base}/web/vendor/qrcodejs.js`)).status).toBe(200);
       expect((await fetch(`${base}/web/css/base.min.css`)).status).toBe(200);
@@ -229,7 +273,71 @@ describe('the app at another mount point', () => {
   });
 });
 
+describe('a static folder', () => {
+  it('gets only the policy that cannot break a page we have not seen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tinode-static-'));
+    writeFileSync(join(dir, 'index.html'), '<!DOCTYPE html><script src="https://cdn.example.com/app.js"></script>');
+    const csp = staticFolderCsp('SAMEORIGIN');
+    expect(csp).toBe("object-src 'none'; base-uri 'self'; frame-ancestors 'self'");
+    expect(staticFolderCsp('DENY')).toBe("object-src 'none'; base-uri 'self'; frame-ancestors 'none'");
+    expect(staticFolderCsp('-')).toBe("object-src 'none'; base-uri 'self'");
+    const handler = staticHandler(dir, '/', 60, { 'Content-Security-Policy': csp });
+    const server = createServer((req, res) =>
+      handler(req, res, () => {
+        res.statusCode = 404;
+        res.end();
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toBe(csp);
+      expect(await page.text()).toContain('cdn.example.com');
+      const missing = await fetch(`${base}/nothing.js`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-security-policy')).toBe(csp);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('tinode serve', () => {
+  it('sends nosniff, a referrer policy and the app policy, framing as x_frame_options says', async () => {
+    for (const [xfo, ancestors] of [
+      ['SAMEORIGIN', "frame-ancestors 'self'"],
+      ['DENY', "frame-ancestors 'none'"],
+      ['-', null],
+    ] as const) {
+      const srv = await startTestServer({ x_frame_options: xfo });
+      try {
+        for (const path of ['/', '/umd/index.prod.js', '/vendor/react.js']) {
+          const res = await fetch(`http://${srv.host}${path}`);
+          expect(res.status, path).toBe(200);
+          expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+          expect(res.headers.get('referrer-policy'), path).toBe('same-origin');
+          expect(res.headers.get('x-frame-options'), path).toBe(xfo === '-' ? null : xfo);
+          const csp = res.headers.get('content-security-policy') ?? '';
+          expect(csp, path).toBe(webAppCsp(xfo));
+          if (ancestors) expect(csp).toContain(ancestors);
+          else expect(csp).not.toContain('frame-ancestors');
+          await res.arrayBuffer();
+        }
+        // The API's answers get the headers every answer gets, and no page policy.
+        const api = await fetch(`http://${srv.host}/v0/nothing`);
+        expect(api.status).toBe(404);
+        expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(api.headers.get('referrer-policy')).toBe('same-origin');
+        await api.text();
+      } finally {
+        await srv.close();
+      }
+    }
+  });
+
   it('serves TinodeWeb by default, and not with "webapp": false', async () => {
     const on = await startTestServer();
     try {
