@@ -22,6 +22,11 @@ export class RawClient {
     ws.on('close', (code) => (this.closeCode = code));
   }
 
+  /** A client over a websocket opened elsewhere (with options of its own). */
+  static wrap(ws: WebSocket): RawClient {
+    return new RawClient(ws);
+  }
+
   /** Connects; `compress: false` turns off permessage-deflate (each frame then costs its size). */
   static open(host: string, opts: { compress?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {

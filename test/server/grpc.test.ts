@@ -188,6 +188,9 @@ describe('gRPC Node service', () => {
     // Content that is not JSON: the packet is malformed (the reply has no id, as the reference's).
     g.stream.write({ pub: { id: 'p', topic: 'me', content: Buffer.from('{not json') } });
     expect(ctrlOf(await g.next())).toMatchObject({ code: 400, text: 'malformed' });
+    // JSON nested past limits.max_json_depth is malformed too.
+    g.stream.write({ pub: { id: 'p', topic: 'me', content: Buffer.from('['.repeat(7000) + ']'.repeat(7000)) } });
+    expect(ctrlOf(await g.next())).toMatchObject({ code: 400, text: 'malformed' });
     const login = await g.reply({ login: { id: 'l', scheme: 'basic', secret: Buffer.from('carol:carol123') } });
     expect(ctrlOf(login).code).toBe(200);
     // Root-only extras are refused for ordinary users; the stream carries on.
