@@ -92,3 +92,26 @@ export class RawClient {
   }
 }
 
+/** Reads messages until one matches; fails after the timeout. */
+export async function waitFor(c: RawClient, match: (m: Json) => boolean, what = 'message', ms = 3000): Promise<Json> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+    const m = await c.next(left).catch(() => null);
+    if (m && match(m)) return m;
+  }
+}
+
+/** Messages that arrive within a short while (to check that something does not come). */
+export async function drain(c: RawClient, ms = 300): Promise<Json[]> {
+  const out: Json[] = [];
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) return out;
+    const m = await c.next(left).catch(() => null);
+    if (!m) return out;
+    out.push(m);
+  }
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient, type Json } from '../helpers/raw.js';
+import { drain, RawClient, waitFor, type Json } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -24,30 +24,6 @@ async function user(login: string): Promise<{ c: RawClient; uid: string }> {
   await c.hello();
   const r = await c.login(login);
   return { c, uid: String((r.ctrl?.params as { user: string }).user) };
-}
-
-/** Reads messages until one matches; fails after the timeout. */
-async function waitFor(c: RawClient, match: (m: Json) => boolean, what = 'message'): Promise<Json> {
-  const end = Date.now() + 3000;
-  for (;;) {
-    const left = end - Date.now();
-    if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-    const m = await c.next(left).catch(() => null);
-    if (m && match(m)) return m;
-  }
-}
-
-/** Messages that arrive within a short while (to check that something does not come). */
-async function drain(c: RawClient, ms = 300): Promise<Json[]> {
-  const out: Json[] = [];
-  const end = Date.now() + ms;
-  for (;;) {
-    const left = end - Date.now();
-    if (left <= 0) return out;
-    const m = await c.next(left).catch(() => null);
-    if (!m) return out;
-    out.push(m);
-  }
 }
 
 async function newGroup(c: RawClient, extra: Record<string, unknown> = {}, tmp = 'new'): Promise<string> {
