@@ -141,7 +141,13 @@ export abstract class ConvTopic extends Topic {
         case 'sub':
           await deleteSubscription(this, d);
           break;
-        case 'topic':
+        case 'topic': {
+          const pud = this.perUser.get(d.asUser);
+          if (this.cat === 'p2p' && (!pud || pud.deleted)) {
+            // A party who left has nothing to delete: the other keeps the conversation.
+            d.sess.send(reply('noAction', d.msg.id, d.original, d.ts));
+            break;
+          }
           // The owner deletes the topic (so does the last one in a p2p); anyone else leaves.
           if ((this.owner !== 0n && this.owner === d.asUser) || (this.cat === 'p2p' && this.subsCount() < 2)) {
             await this.ctx.hub.deleteTopic(this, d);
@@ -149,6 +155,7 @@ export abstract class ConvTopic extends Topic {
             await leaveAndUnsubscribe(this, d.sess, d);
           }
           break;
+        }
         case 'cred':
           throw new ProtocolError('permissionDenied');
         default:

@@ -65,7 +65,7 @@ export function summary(a: Answer): string {
   return a.text === 'meta' ? 'meta' : `${a.code} ${a.text}`;
 }
 
-/** A name that no rule resolves: its 404 tells a probe where the answers to an action end. */
+/** A name that no rule resolves: the 404 of `{sub}` to it tells a probe where the answers to an action end. */
 const FENCE = 'fence';
 let seq = 0;
 
@@ -80,7 +80,7 @@ export async function probe(c: RawClient, topic: string, actions: readonly Actio
   const batch = actions.map((action) => ({ action, id: `p${++seq}`, fence: `f${seq}` }));
   for (const b of batch) {
     c.send(REQUESTS[b.action](topic, b.id));
-    c.send({ leave: { id: b.fence, topic: FENCE } });
+    c.send({ sub: { id: b.fence, topic: FENCE } });
   }
   const out = new Map<Action, Answer>();
   for (const b of batch) {

@@ -85,7 +85,6 @@ type Expected = Partial<Record<Action, string>>;
 
 /** Every request refused with one answer; notes dropped without one. */
 const refusedWith = (answer: string, actions: readonly Action[] = ACTIONS): Expected => Object.fromEntries(actions.map((a) => [a, isNote(a) ? 'none' : answer]));
-const NOT_FOUND = refusedWith('404 topic not found');
 
 /**
  * A name that resolves for the requester but to no topic the session is attached to (a party of
@@ -108,6 +107,14 @@ const DETACHED: Expected = {
   'note kp': '409 must attach first',
 };
 
+/**
+ * A name that reaches no topic of the requester (someone else's `slf`, `fnd`, p2p; a name of no
+ * form): the same answers whether or not such a topic exists, those of a topic one is not
+ * attached to, as the reference gives them for names it cannot resolve: `{sub}` 404 and the
+ * detached answers, the description malformed as there is no one whose it could be.
+ */
+const NOWHERE: Expected = { ...DETACHED, 'get desc': '400 malformed' };
+
 interface Form {
   form: string;
   /** The name, for the requester (some forms carry the requester's own id). */
@@ -122,35 +129,35 @@ const everyone = { owner: 'dave', member: 'carol', 'former member': 'bob', ...ot
 const caseSwapped = (name: string) => name.replace(/(?<=^grp[^A-Za-z]*)[A-Za-z]/, (ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase()));
 
 const FORMS: Form[] = [
-  { form: 'slf<other> (in use)', name: () => 'slf' + u.raw('carol'), by: { owner: 'carol', ...others }, expected: NOT_FOUND },
-  { form: 'slf<other> (never used)', name: () => 'slf' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOT_FOUND },
-  { form: 'fnd<other>', name: () => 'fnd' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOT_FOUND },
-  { form: 'me<other id>', name: () => 'me' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOT_FOUND },
-  { form: 'sys<other>', name: () => 'sys' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOT_FOUND },
+  { form: 'slf<other> (in use)', name: () => 'slf' + u.raw('carol'), by: { owner: 'carol', ...others }, expected: NOWHERE },
+  { form: 'slf<other> (never used)', name: () => 'slf' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOWHERE },
+  { form: 'fnd<other>', name: () => 'fnd' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOWHERE },
+  { form: 'me<other id>', name: () => 'me' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOWHERE },
+  { form: 'sys<other>', name: () => 'sys' + u.raw('bob'), by: { owner: 'bob', ...others }, expected: NOWHERE },
   { form: 'usr<own id>', name: (login) => u.id(login), by: { owner: 'bob', stranger: 'alice', root: 'frank' }, expected: refusedWith('403 permission denied') },
   { form: 'usr<not an id>', name: () => 'usrXYZ', by: others, expected: refusedWith('400 malformed') },
   { form: 'usr (no id)', name: () => 'usr', by: others, expected: refusedWith('400 malformed') },
-  { form: 'p2p<pair of two others>', name: () => canonicalP2P(u.id('bob'), u.id('carol')), by: others, expected: NOT_FOUND },
-  { form: 'p2p<pair of two others, reversed>', name: () => otherOrder(u.id('bob'), u.id('carol')), by: others, expected: NOT_FOUND },
-  { form: 'p2p<pair of two others, other spelling>', name: () => otherSpelling(canonicalP2P(u.id('bob'), u.id('carol'))), by: others, expected: NOT_FOUND },
-  { form: 'p2p<pair that never talked>', name: () => canonicalP2P(u.id('dave'), u.id('eve')), by: others, expected: NOT_FOUND },
+  { form: 'p2p<pair of two others>', name: () => canonicalP2P(u.id('bob'), u.id('carol')), by: others, expected: NOWHERE },
+  { form: 'p2p<pair of two others, reversed>', name: () => otherOrder(u.id('bob'), u.id('carol')), by: others, expected: NOWHERE },
+  { form: 'p2p<pair of two others, other spelling>', name: () => otherSpelling(canonicalP2P(u.id('bob'), u.id('carol'))), by: others, expected: NOWHERE },
+  { form: 'p2p<pair that never talked>', name: () => canonicalP2P(u.id('dave'), u.id('eve')), by: others, expected: NOWHERE },
   { form: 'p2p<own pair, never talked>', name: () => canonicalP2P(u.id('dave'), u.id('eve')), by: { owner: 'dave' }, expected: DETACHED },
   { form: 'p2p<own pair, never talked, reversed>', name: () => otherOrder(u.id('dave'), u.id('eve')), by: { owner: 'eve' }, expected: DETACHED },
-  { form: 'p2p<pair, one of them left>', name: () => canonicalP2P(u.id('carol'), u.id('dave')), by: others, expected: NOT_FOUND },
+  { form: 'p2p<pair, one of them left>', name: () => canonicalP2P(u.id('carol'), u.id('dave')), by: others, expected: NOWHERE },
   // Deleting it while the peer is attached is tested in topic-names-scenarios.test.ts.
   { form: 'p2p<own pair, after leaving>', name: () => canonicalP2P(u.id('carol'), u.id('dave')), by: { 'former member': 'dave' }, expected: { ...DETACHED, 'get sub': 'meta', 'del topic': undefined } },
-  { form: 'p2p<own id twice>', name: (login) => p2pOf(u.id(login), u.id(login)), by: { stranger: 'alice' }, expected: NOT_FOUND },
-  { form: 'p2p<own id and zero>', name: (login) => p2pOf(u.id(login), 'usrAAAAAAAAAAAA'), by: { stranger: 'alice' }, expected: NOT_FOUND },
-  { form: 'p2p<not 22 characters>', name: () => canonicalP2P(u.id('bob'), u.id('carol')).slice(0, -1), by: { member: 'bob' }, expected: NOT_FOUND },
-  { form: 'grp<id spelled another way>', name: () => otherSpelling(grp), by: everyone, expected: NOT_FOUND },
-  { form: 'chn<id spelled another way>', name: () => otherSpelling(chn), by: everyone, expected: NOT_FOUND },
-  { form: 'grp<channel id spelled another way>', name: () => otherSpelling('grp' + chn.slice(3)), by: everyone, expected: NOT_FOUND },
+  { form: 'p2p<own id twice>', name: (login) => p2pOf(u.id(login), u.id(login)), by: { stranger: 'alice' }, expected: NOWHERE },
+  { form: 'p2p<own id and zero>', name: (login) => p2pOf(u.id(login), 'usrAAAAAAAAAAAA'), by: { stranger: 'alice' }, expected: NOWHERE },
+  { form: 'p2p<not 22 characters>', name: () => canonicalP2P(u.id('bob'), u.id('carol')).slice(0, -1), by: { member: 'bob' }, expected: NOWHERE },
+  { form: 'grp<id spelled another way>', name: () => otherSpelling(grp), by: everyone, expected: NOWHERE },
+  { form: 'chn<id spelled another way>', name: () => otherSpelling(chn), by: everyone, expected: NOWHERE },
+  { form: 'grp<channel id spelled another way>', name: () => otherSpelling('grp' + chn.slice(3)), by: everyone, expected: NOWHERE },
   // Another id: a group that does not exist (databases that compare names without case must not find dave's).
   { form: 'grp<id with a letter case-swapped>', name: () => caseSwapped(grp), by: everyone, expected: { ...DETACHED, 'get desc': '404 topic not found' } },
-  { form: 'new… outside {sub}', name: () => 'newG', by: others, expected: { ...NOT_FOUND, sub: undefined } },
-  { form: 'nch… outside {sub}', name: () => 'nchC', by: others, expected: { ...NOT_FOUND, sub: undefined } },
-  ...['Me', 'ME', 'Fnd', 'SLF', 'Sys', 'grp', 'chn', 'p2p', 'topic', 'me ', ' me'].map((name) => ({ form: `unknown name "${name}"`, name: () => name, by: { stranger: 'alice' }, expected: NOT_FOUND })),
-  { form: 'unknown prefix<other id>', name: () => 'abc' + u.raw('carol'), by: { stranger: 'alice' }, expected: NOT_FOUND },
+  { form: 'new… outside {sub}', name: () => 'newG', by: others, expected: { ...NOWHERE, sub: undefined } },
+  { form: 'nch… outside {sub}', name: () => 'nchC', by: others, expected: { ...NOWHERE, sub: undefined } },
+  ...['Me', 'ME', 'Fnd', 'SLF', 'Sys', 'grp', 'chn', 'p2p', 'topic', 'me ', ' me'].map((name) => ({ form: `unknown name "${name}"`, name: () => name, by: { stranger: 'alice' }, expected: NOWHERE })),
+  { form: 'unknown prefix<other id>', name: () => 'abc' + u.raw('carol'), by: { stranger: 'alice' }, expected: NOWHERE },
 ];
 
 /** The pair's p2p name with the larger id first. */
