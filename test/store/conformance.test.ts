@@ -91,10 +91,11 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     db = newTestDb(kind);
     store = await openStore(db.url);
     a = store.adapter;
-    const { config } = loadConfig(undefined, { db: db.url });
-    ids = new UidGenerator(2, Buffer.from(config.store_config.uid_key.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
     versionBeforeCreate = await outcome(a.getDbVersion());
-    await a.createDb(false);
+    await store.createDb(false);
+    await store.unlock();
+    // A second generator with the database's key: what the store stores must decode with it.
+    ids = new UidGenerator(2, store.keys.uidKey);
   });
 
   afterAll(async () => {
