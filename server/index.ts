@@ -75,25 +75,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, creating an SQLite database with the sample data on first start if asked. */
+/**
+ * Opens the store, creating an SQLite database with the sample data on first start if asked, and
+ * resolves its keys (logging what the operator should know about them).
+ */
 async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Store> {
-  const store = await Store.open(config.store_config);
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key });
   try {
+    let created = false;
     if (!(await store.isInitialized())) {
       if (!(opts.autoInitSqlite && config.store_config.use_adapter === 'sqlite')) {
         throw new Error(`no Tinode database at ${store.describe()}: create it with "tinode init-db" (add --data sample for sample users)`);
       }
       opts.log.info(`no database at ${store.describe()}: creating it and loading the sample data (alice/alice123, bob/bob123, ...)`);
-      await store.adapter.createDb(false);
-      const path = bundledSamplePath();
-      const summary = await loadData(store, readDataFile(path), path, { p2pDelete: config.p2p_delete_enabled });
-      opts.log.info(`sample data loaded: ${summary.users.length} users, ${summary.groupTopics.length} group topics, ${summary.messages} messages`);
-      for (const u of summary.users.filter((x) => x.generated)) {
-        // Shown once: the chatbot logs in with it (tinode bot --login-basic login:password).
-        opts.log.info(`sample user ${u.login} (${u.id}) has the generated password ${u.password}`);
-      }
+      await store.createDb(false);
+      created = true;
     }
     await store.checkReady();
+    for (const n of await store.unlock()) {
+      opts.log[n.level](n.text);
+    }
+    if (created) {
+      await loadSample(store, config, opts.log);
+    }
   } catch (err) {
     await store.close();
     if (isStoreError(err, 'db-version')) {
@@ -102,6 +106,16 @@ async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Sto
     throw err;
   }
   return store;
+}
+
+async function loadSample(store: Store, config: TinodeConfig, log: Logger): Promise<void> {
+  const path = bundledSamplePath();
+  const summary = await loadData(store, readDataFile(path), path, { p2pDelete: config.p2p_delete_enabled });
+  log.info(`sample data loaded: ${summary.users.length} users, ${summary.groupTopics.length} group topics, ${summary.messages} messages`);
+  for (const u of summary.users.filter((x) => x.generated)) {
+    // Shown once: the chatbot logs in with it (tinode bot --login-basic login:password).
+    log.info(`sample user ${u.login} (${u.id}) has the generated password ${u.password}`);
+  }
 }
 
 function buildValidators(config: TinodeConfig, store: Store, log: Logger) {

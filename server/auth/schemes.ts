@@ -20,6 +20,7 @@ export class Schemes implements AuthSchemes {
 
   private constructor() {}
 
+  /** @param store an unlocked store: the token scheme signs with its resolved token key. */
   static async create(cfg: TinodeConfig['auth_config'], store: Store): Promise<Schemes> {
     const s = new Schemes();
     const path = 'auth_config.logical_names';
@@ -38,7 +39,7 @@ export class Schemes implements AuthSchemes {
     // Schemes register under their real names; a logical name can point at one.
     const nameOf = (real: string) => [...s.logical.entries()].find(([, r]) => r === real)?.[0] ?? real;
     s.real.set('basic', new BasicScheme(nameOf('basic'), cfg.basic, store));
-    s.real.set('token', new TokenScheme(cfg.token));
+    s.real.set('token', new TokenScheme(cfg.token, store.keys.tokenKey));
     s.real.set('anonymous', new AnonymousScheme());
     s.real.set('code', new CodeScheme(cfg.code, store));
     if (cfg.rest && typeof cfg.rest === 'object') {

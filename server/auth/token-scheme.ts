@@ -7,12 +7,12 @@ import { ObjState } from '../store/types.js';
 /**
  * Tokens in the reference's layout, so that tokens of the Go server stay valid here and back:
  * 18 bytes little-endian (user id uint64, expiry uint32 unix seconds, auth level uint16, serial
- * number uint16, features uint16), then their HMAC-SHA256 under `auth_config.token.key`.
+ * number uint16, features uint16), then their HMAC-SHA256 under the token key: the configured
+ * `auth_config.token.key`, or else the database's own (see server/store/secrets.ts).
  */
 export interface TokenConfig {
   expire_in: number;
   serial_num: number;
-  key: string;
 }
 
 const LAYOUT = 18;
@@ -20,11 +20,14 @@ const MAC = 32;
 
 export class TokenScheme implements AuthScheme {
   readonly realName = 'token';
-  private readonly key: Buffer;
-
-  constructor(private readonly cfg: TokenConfig) {
-    this.key = Buffer.from(cfg.key.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  }
+  /**
+   * @param cfg `auth_config.token` (its `key` is not read: the resolved one comes as `key`).
+   * @param key the token key in use, as resolved by `Store.unlock`.
+   */
+  constructor(
+    private readonly cfg: TokenConfig,
+    private readonly key: Buffer,
+  ) {}
 
   private mac(layout: Buffer): Buffer {
     return createHmac('sha256', this.key).update(layout).digest();

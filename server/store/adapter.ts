@@ -52,6 +52,15 @@ export interface Adapter {
   upgradeDb(log?: (msg: string) => void): Promise<void>;
   /** Whether the database holds any user (init-db refuses to load data over them). */
   hasUsers(): Promise<boolean>;
+  /**
+   * A sample to check the uid key against the data: one user's id, made from its stored value with
+   * the {@link UidCodec} in use, and the name of that user's `me` topic as stored with its
+   * subscription; null when no user has a `me` subscription. A user's `me` subscription is stored
+   * under its client-visible id (`usr…`, by this server and the reference alike), so the two agree
+   * (`userId(uid) === meTopic`) exactly when the codec's key is the one the database's ids were
+   * made with.
+   */
+  uidKeyProbe(): Promise<{ uid: Uid; meTopic: string } | null>;
 
   // ---- users ----
 

@@ -4,42 +4,118 @@ import { MODE_CFULL, MODE_CME_FND } from '../../src/model/access.js';
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import { fndName, userId, type Uid } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
-import type { Adapter } from './adapter.js';
+import type { Adapter, UidCodec } from './adapter.js';
 import { isStoreError, StoreError } from './errors.js';
 import { normalizeRanges } from './ranges.js';
 import { adapterNames, createAdapter } from './registry.js';
+import { resolveKeys, seedKeys, type ConfiguredKeys, type DbKeys, type KeyNotice, type UidKeyFit } from './secrets.js';
 import type { AuthRecord, DelMessage, DeviceDef, Message, QueryOpt, Range, Subscription, Topic, User } from './types.js';
+
+/** How {@link Store.open} is called besides the store config. */
+export interface StoreOptions {
+  /** The node's snowflake worker id (0..1023). @default 1 */
+  workerId?: number;
+  /** `auth_config.token.key` as configured; "" (the default) means the database's own. */
+  tokenKey?: string;
+}
+
+/** The adapter's id codec: refuses to work until the uid key of the database is resolved. */
+class KeyedIds implements UidCodec {
+  gen: UidGenerator | null = null;
+
+  get current(): UidGenerator {
+    if (!this.gen) {
+      throw new Error('an id was made, encoded or decoded before the uid key of the database was resolved: call Store.unlock() first');
+    }
+    return this.gen;
+  }
+
+  encode(stored: bigint): Uid {
+    return this.current.encode(stored);
+  }
+
+  decode(uid: Uid): bigint {
+    return this.current.decode(uid);
+  }
+}
 
 /**
  * The store facade: what the server and `init-db` use. It owns the adapter and the id generator
  * and adds the rules that span adapter calls (a new user gets its `me` and `fnd` subscriptions,
  * a new topic its owner's subscription, a message marks itself read by its sender...).
+ *
+ * Ids need the database's uid key, which may be kept in the database itself: after
+ * {@link Store.open}, nothing that makes, encodes or decodes an id works until {@link unlock} has
+ * resolved the keys (see server/store/secrets.ts).
  */
 export class Store {
+  private resolved: DbKeys | null = null;
+
   private constructor(
     readonly adapter: Adapter,
-    private readonly uidGen: UidGenerator,
+    private readonly ids: KeyedIds,
+    private readonly workerId: number,
+    private readonly configured: ConfiguredKeys,
   ) {}
 
   /**
-   * Makes the adapter named by `store_config.use_adapter` and connects. Does not check the schema:
-   * call {@link checkReady} (server) or the init methods (init-db).
-   * @param workerId the node's snowflake worker id (0..1023).
+   * Makes the adapter named by `store_config.use_adapter` and connects. Does not check the schema
+   * (call {@link checkReady} or the init methods) nor read the keys (call {@link unlock}).
    */
-  static async open(cfg: TinodeConfig['store_config'], workerId = 1): Promise<Store> {
+  static async open(cfg: TinodeConfig['store_config'], opts: StoreOptions = {}): Promise<Store> {
     const name = cfg.use_adapter;
-    const key = Buffer.from(cfg.uid_key.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    const uidGen = new UidGenerator(workerId, key);
-    const adapter = await createAdapter(name, {
-      config: cfg.adapters[name],
-      maxResults: cfg.max_results,
-      ids: { encode: (v) => uidGen.encode(v), decode: (u) => uidGen.decode(u) },
-    });
+    const ids = new KeyedIds();
+    const adapter = await createAdapter(name, { config: cfg.adapters[name], maxResults: cfg.max_results, ids });
     if (!adapter) {
       throw new ConfigError('store_config.use_adapter', `unknown adapter "${name}"`, `one of ${adapterNames().join(', ')}`);
     }
     await adapter.open();
-    return new Store(adapter, uidGen);
+    return new Store(adapter, ids, opts.workerId ?? 1, { tokenKey: opts.tokenKey ?? '', uidKey: cfg.uid_key });
+  }
+
+  /**
+   * Creates the database (dropping it first with `reset`) with keys of its own for those the
+   * config leaves empty. Call {@link unlock} afterwards, as for an existing database.
+   */
+  async createDb(reset: boolean): Promise<void> {
+    await this.adapter.createDb(reset);
+    this.ids.gen = null;
+    this.resolved = null;
+    await seedKeys(this.adapter, this.configured);
+  }
+
+  /**
+   * Resolves the token key and the uid key of the database (the configured ones, or the ones it
+   * keeps, or for a database made before keys were kept, the rules of server/store/secrets.ts),
+   * storing what was decided. Call it once the schema is current (after {@link checkReady}, an
+   * upgrade or {@link createDb}). Returns what the person running the server should read. Throws a
+   * ConfigError naming `store_config.uid_key` when the configured uid key does not fit the data.
+   */
+  async unlock(): Promise<KeyNotice[]> {
+    this.ids.gen = null;
+    const { keys, notices } = await resolveKeys({ adapter: this.adapter, checkUidKey: (key) => this.checkUidKey(key) }, this.configured);
+    this.ids.gen = new UidGenerator(this.workerId, keys.uidKey);
+    this.resolved = keys;
+    return notices;
+  }
+
+  /** The keys in use; throws before {@link unlock}. */
+  get keys(): DbKeys {
+    if (!this.resolved) {
+      throw new Error('the keys of the database are not resolved yet: call Store.unlock() first');
+    }
+    return this.resolved;
+  }
+
+  /** Whether a uid key makes the ids the database holds agree with the `usr…` names it stores. */
+  private async checkUidKey(key: Buffer): Promise<UidKeyFit> {
+    this.ids.gen = new UidGenerator(this.workerId, key);
+    try {
+      const probe = await this.adapter.uidKeyProbe();
+      return probe === null ? 'unknown' : userId(probe.uid) === probe.meTopic ? 'fits' : 'differs';
+    } finally {
+      this.ids.gen = null;
+    }
   }
 
   /** Where the data lives, for logs. */
@@ -53,7 +129,7 @@ export class Store {
 
   /** A new unique object id. */
   newUid(): Uid {
-    return this.uidGen.next();
+    return this.ids.current.next();
   }
 
   /** Throws a StoreError unless the database exists with the expected schema version. */

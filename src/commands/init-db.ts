@@ -51,12 +51,12 @@ async function prepareDatabase(store: Store, opts: InitDbOptions, out: Output): 
       throw new CommandFailure(`no Tinode database at ${store.describe()} (--no-init: not creating one)`);
     }
     out.info(`Creating the database at ${store.describe()}...`);
-    await store.adapter.createDb(false);
+    await store.createDb(false);
     return 'created';
   }
   if (opts.reset) {
     out.info(`Resetting the database at ${store.describe()}: dropping all data...`);
-    await store.adapter.createDb(true);
+    await store.createDb(true);
     return 'reset';
   }
   if (version !== SCHEMA_VERSION) {
@@ -92,12 +92,16 @@ async function runInitDb(opts: InitDbOptions): Promise<void> {
   warnings.forEach((w) => out.warn(w));
   const dataPath = opts.data ? resolveDataPath(opts.data) : undefined;
   const data = dataPath ? readDataFile(dataPath) : undefined;
-  const store = await Store.open(config.store_config);
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key });
   try {
     out.info(`Database: ${store.describe()}`);
     const state = await prepareDatabase(store, opts, out);
     if (state === 'created' || state === 'reset') {
       out.info(`Database ready (schema version ${SCHEMA_VERSION}).`);
+    }
+    // The ids of the data loaded below are made with the key the server will read them with.
+    for (const n of await store.unlock()) {
+      out[n.level](n.text);
     }
     if (data && dataPath) {
       if (state !== 'created' && state !== 'reset' && (await store.adapter.hasUsers())) {
@@ -132,7 +136,7 @@ export function initDbCommand(program: Command): void {
   program
     .command('init-db')
     .description('create, reset or upgrade a Tinode database; load sample data; add or promote root users')
-    .option('--config <file>', 'tinode.conf to read store_config (and p2p_delete_enabled) from')
+    .option('--config <file>', 'tinode.conf to read store_config, auth_config.token.key and p2p_delete_enabled from')
     .option('--db <url>', 'the database: sqlite:PATH, mysql://user:pass@host:port/db or postgres://user:pass@host:port/db (default sqlite:./data/tinode.db)')
     .option('--reset', 'drop the database and create it empty again')
     .option('--upgrade', 'bring an older database schema up to date, keeping the data')
@@ -148,6 +152,10 @@ Examples:
   tinode init-db --db mysql://root@127.0.0.1/tinode --data sample
   tinode init-db --db postgres://postgres@127.0.0.1/tinode --reset --data tinode-db/data.json
   tinode init-db --add-root admin
+
+A new database (and one made again with --reset) gets a random token key and uid key of its own,
+kept in the database, where "tinode serve" finds them; auth_config.token.key and
+store_config.uid_key in the --config file replace them.
 `,
     )
     .action(async (opts: InitDbOptions) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkApiKey, decodeSalt, generateSalt, makeApiKey } from '../model/apikey.js';
 import { loadConfig } from '../config/load.js';
+import { newTokenKey, newUidKey } from '../model/secret-keys.js';
 import { createOutput } from '../term/output.js';
 import { CommandFailure, EXIT_USAGE } from './exit.js';
 
@@ -10,6 +11,8 @@ interface KeygenOptions {
   salt?: string;
   validate?: string;
   config?: string;
+  tokenKey?: boolean;
+  uidKey?: boolean;
 }
 
 function saltOf(opts: KeygenOptions): { salt: Buffer; text: string; from: string } {
@@ -30,16 +33,35 @@ function saltOf(opts: KeygenOptions): { salt: Buffer; text: string; from: string
   }
 }
 
-/** `tinode keygen`: makes an API key (and a salt) or checks one, like the reference `keygen`. */
+/** Prints the server keys asked for with --token-key and --uid-key, ready to paste into tinode.conf. */
+function printServerKeys(opts: KeygenOptions): void {
+  if (opts.validate !== undefined || opts.salt !== undefined || opts.isroot) {
+    throw new CommandFailure('--token-key and --uid-key make server keys only: leave out --validate, --salt and --isroot', EXIT_USAGE);
+  }
+  const out = createOutput();
+  if (opts.tokenKey) {
+    out.result(`auth_config.token.key: ${newTokenKey()}`);
+  }
+  if (opts.uidKey) {
+    out.result(`store_config.uid_key: ${newUidKey()}`);
+  }
+}
+
+/**
+ * `tinode keygen`: makes an API key (and a salt) or checks one, like the reference `keygen`; with
+ * --token-key or --uid-key, makes the server's secret keys instead.
+ */
 export function keygenCommand(program: Command): void {
   program
     .command('keygen')
-    .description('make a new API key and HMAC salt, or check an API key against a salt')
+    .description('make a new API key and HMAC salt, check an API key against a salt, or make a token key or uid key')
     .option('--sequence <n>', 'serial number of the key', '1')
     .option('--isroot', 'make a root key (lets root clients act on behalf of others)')
     .option('--salt <base64>', 'sign with this salt (32 bytes, base64) instead of a new random one; with --validate: check against it')
     .option('--validate <key>', 'check this API key instead of making one (against --salt, or the config\'s api_key_salt)')
     .option('--config <file>', 'read api_key_salt from this tinode.conf when validating without --salt')
+    .option('--token-key', 'make a random auth_config.token.key (32 bytes, base64) instead of an API key')
+    .option('--uid-key', 'make a random store_config.uid_key (16 bytes, base64) instead of an API key')
     .addHelpText(
       'after',
       `
@@ -47,9 +69,18 @@ Examples:
   tinode keygen                         new salt and key: put the salt in tinode.conf as api_key_salt
   tinode keygen --salt "$SALT" --sequence 2
   tinode keygen --validate AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K   checks the demo key against the default salt
+  tinode keygen --token-key --uid-key   keys for tinode.conf, for servers that keep their keys in the config
+
+Without auth_config.token.key and store_config.uid_key in tinode.conf, each database has random
+keys of its own (made with it, kept in it). A uid_key must stay the one the database's ids were
+made with: give one only to a new database, or the one an existing database already uses.
 `,
     )
     .action((opts: KeygenOptions) => {
+      if (opts.tokenKey || opts.uidKey) {
+        printServerKeys(opts);
+        return;
+      }
       const out = createOutput();
       const sequence = Number(opts.sequence);
       if (!Number.isInteger(sequence) || sequence < 0 || sequence > 65535) {

@@ -1,29 +1,37 @@
+import { decodeKey, isBase64, TOKEN_KEY_BYTES, UID_KEY_BYTES } from '../model/secret-keys.js';
 import { arr, bool, int, obj, oneOf, optStr, raw, record, str, type Infer } from './schema-kit.js';
 
 /**
  * The configuration schema: the keys of the reference server's `tinode.conf`, with its shipped
  * values as defaults, so that a server started without a config file behaves like a freshly
- * installed reference server (including the public demo API key being valid).
+ * installed reference server (including the public demo API key being valid). The exceptions are
+ * the token key and the uid key: their defaults are empty, meaning "the database's own", random
+ * keys made with the database and kept in it, never the reference's public sample keys.
  */
 
 function base64Bytes(len: number) {
   return (v: string): string | null => {
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+    if (!isBase64(v)) {
       return 'the value is not base64';
     }
-    const n = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length;
+    const n = decodeKey(v).length;
     return n === len ? null : `the value decodes to ${n} bytes`;
   };
 }
 
 function base64AtLeast(len: number) {
   return (v: string): string | null => {
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+    if (!isBase64(v)) {
       return 'the value is not base64';
     }
-    const n = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length;
+    const n = decodeKey(v).length;
     return n >= len ? null : `the value decodes to only ${n} bytes`;
   };
+}
+
+/** A key that may be left empty: "" means "the database's own key" (see server/store/secrets.ts). */
+function emptyOr(check: (v: string) => string | null) {
+  return (v: string): string | null => (v === '' ? null : check(v));
 }
 
 const listenAddress = (v: string): string | null =>
@@ -33,10 +41,6 @@ const listenAddress = (v: string): string | null =>
 export const DEMO_API_KEY_SALT = 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=';
 /** The public demo API key that the default salt validates. */
 export const DEMO_API_KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
-/** Default XTEA key for object ids; production servers should set their own. */
-export const DEFAULT_UID_KEY = 'la6YsO+bNX/+XIkOqc5Svw==';
-/** Default token signing key; production servers must set their own. */
-export const DEFAULT_TOKEN_KEY = 'wfaY2RgF2S1OQI/ZlK+LSrp1KB2jwAdGAIHQ7JZn+Kc=';
 
 const validatorSection = (required: string[], config: Record<string, unknown>) =>
   obj({
@@ -98,7 +102,8 @@ export const configSchema = obj({
     token: obj({
       expire_in: int(1209600, 1),
       serial_num: int(1, 0, 0xffff),
-      key: str(DEFAULT_TOKEN_KEY, base64AtLeast(32), 'a secret of 32 random bytes in base64'),
+      /** "" (default): the database's own random key, made when the database is created. */
+      key: str('', emptyOr(base64AtLeast(TOKEN_KEY_BYTES)), 'a secret of 32 random bytes in base64 (`tinode keygen --token-key`), or "" for the database\'s own'),
     }),
     code: obj({
       expire_in: int(900, 1),
@@ -109,7 +114,8 @@ export const configSchema = obj({
     anonymous: raw(null),
   }),
   store_config: obj({
-    uid_key: str(DEFAULT_UID_KEY, base64Bytes(16), '16 random bytes in base64'),
+    /** "" (default): the database's own random key, made when the database is created. */
+    uid_key: str('', emptyOr(base64Bytes(UID_KEY_BYTES)), '16 random bytes in base64 (`tinode keygen --uid-key`), or "" for the database\'s own'),
     max_results: int(1024, 1),
     use_adapter: str('sqlite'),
     adapters: record(raw({}), {

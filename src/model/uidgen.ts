@@ -5,8 +5,9 @@ import { Xtea } from './xtea.js';
 
 /**
  * Makes ids that do not look sequential: a snowflake value encrypted with XTEA under the
- * configured `store_config.uid_key`. SQL databases store the decrypted (sequential, positive)
- * value, so the same key must be used by every node and by `init-db` for ids to round-trip.
+ * database's uid key (`store_config.uid_key`, or the key the database keeps: see
+ * server/store/secrets.ts). SQL databases store the decrypted (sequential, positive) value, so the
+ * same key must be used by every node and by `init-db` for ids to round-trip.
  */
 export class UidGenerator {
   private readonly cipher: Xtea;

@@ -16,7 +16,7 @@ import type { BenchUser } from './protocol.js';
  * since hashing 18,000 passwords would take minutes), a group topic with its members, p2p topics
  * between pairs of users and a topic with a long history. The database is kept between runs in the
  * work folder and rebuilt when its shape changes; tokens are minted fresh each run with the
- * server's own token scheme and key, as a basic login would return them.
+ * server's own token scheme and the database's token key, as a basic login would return them.
  */
 export interface Shape {
   users: number;
@@ -101,7 +101,7 @@ export async function prepare(dir: string, shape: Shape, settings: ServerSetting
     saved = await build(config, shape, log);
     writeFileSync(savedPath, JSON.stringify(saved));
   }
-  const tokens = new TokenScheme(config.auth_config.token);
+  const tokens = new TokenScheme(config.auth_config.token, await tokenKeyOf(config));
   const users: BenchUser[] = [];
   for (const u of saved.users) {
     const uid = BigInt(u.id);
@@ -111,6 +111,17 @@ export async function prepare(dir: string, shape: Shape, settings: ServerSetting
   return { dbPath, configPath, users, group: saved.group, history: saved.history, historyMessages: shape.historyMessages };
 }
 
+/** The token key the server will sign with: the database's own (resolved as the server does). */
+async function tokenKeyOf(config: TinodeConfig): Promise<Buffer> {
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key });
+  try {
+    await store.unlock();
+    return store.keys.tokenKey;
+  } finally {
+    await store.close();
+  }
+}
+
 async function build(config: TinodeConfig, shape: Shape, log: (s: string) => void): Promise<Saved> {
   const started = Date.now();
   // Building needs no durability: "normal" is several times faster on a slow disk.
@@ -118,9 +129,10 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
     ...config.store_config,
     adapters: { sqlite: { ...(config.store_config.adapters.sqlite as object), synchronous: 'normal' } },
   } as TinodeConfig['store_config'];
-  const store = await Store.open(storeConfig);
+  const store = await Store.open(storeConfig, { tokenKey: config.auth_config.token.key });
   try {
-    await store.adapter.createDb(false);
+    await store.createDb(false);
+    await store.unlock();
     const hash = await hashPassword(BENCH_PASSWORD);
     const ids: Uid[] = [];
     const users: Saved['users'] = [];

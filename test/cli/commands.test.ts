@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { runTinode } from '../helpers/cli.js';
 
 describe('tinode', () => {
@@ -74,6 +75,26 @@ describe('tinode keygen', () => {
     const r = await runTinode(['keygen', '--validate', 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Valid v1 seq1 \[ordinary\]/);
+  });
+
+  it('makes a token key and a uid key that a config file takes', async () => {
+    const r = await runTinode(['keygen', '--token-key', '--uid-key']);
+    expect(r.code).toBe(0);
+    const token = /^auth_config\.token\.key: (\S+)$/m.exec(r.stdout)?.[1];
+    const uid = /^store_config\.uid_key: (\S+)$/m.exec(r.stdout)?.[1];
+    expect(Buffer.from(token!, 'base64')).toHaveLength(32);
+    expect(Buffer.from(uid!, 'base64')).toHaveLength(16);
+    const { config } = loadConfig(undefined, { set: { auth_config: { token: { key: token } }, store_config: { uid_key: uid } } });
+    expect([config.auth_config.token.key, config.store_config.uid_key]).toEqual([token, uid]);
+    const again = await runTinode(['keygen', '--uid-key']);
+    expect(again.stdout.trim()).toMatch(/^store_config\.uid_key: \S+$/);
+    expect(again.stdout).not.toContain(uid!);
+    const help = await runTinode(['keygen', '--help']);
+    expect(help.stdout).toMatch(/--token-key/);
+    expect(help.stdout).toMatch(/--uid-key/);
+    const mixed = await runTinode(['keygen', '--token-key', '--validate', 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/leave out --validate/);
   });
 
   it('refuses a bad sequence or salt with exit code 2', async () => {

@@ -94,6 +94,23 @@ export function newTestDb(kind: TestDbKind): TestDb {
   }
 }
 
+/** Fresh databases of one kind, made as a test needs them and all dropped at the end. */
+export function testDbSet(kind: TestDbKind): { fresh(): string; dropAll(): Promise<void> } {
+  const made: TestDb[] = [];
+  return {
+    fresh() {
+      const db = newTestDb(kind);
+      made.push(db);
+      return db.url;
+    },
+    async dropAll() {
+      for (const db of made.splice(0)) {
+        await db.drop();
+      }
+    },
+  };
+}
+
 async function dropServerDb(kind: 'mysql' | 'postgres', name: string): Promise<void> {
   const k =
     kind === 'mysql'
@@ -110,10 +127,51 @@ async function dropServerDb(kind: 'mysql' | 'postgres', name: string): Promise<v
   }
 }
 
-/** Opens the store of a `--db` URL (the database must exist for most uses). */
+/**
+ * Opens the store of a `--db` URL with the default config (the keys the database keeps). When the
+ * database exists, its keys are resolved as the server resolves them, so ids read as the server
+ * reads them; a store opened before the database is made needs `createDb` and `unlock`.
+ */
 export async function openStore(url: string): Promise<import('../../server/store/store.js').Store> {
   const { loadConfig } = await import('../../src/config/load.js');
   const { Store } = await import('../../server/store/store.js');
   const { config } = loadConfig(undefined, { db: url });
-  return Store.open(config.store_config);
+  const store = await Store.open(config.store_config);
+  try {
+    if (await store.isInitialized()) {
+      await store.unlock();
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/** Runs `fn` on the knex of a `--db` URL's database, without resolving its keys. */
+async function withRawDb<T>(url: string, fn: (db: import('knex').Knex) => Promise<T>): Promise<T> {
+  const { loadConfig } = await import('../../src/config/load.js');
+  const { Store } = await import('../../server/store/store.js');
+  const { config } = loadConfig(undefined, { db: url });
+  const store = await Store.open(config.store_config);
+  try {
+    return await fn((store.adapter as import('../../server/store/sql/sql-adapter.js').SqlAdapter).db);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The keys a database keeps (its `secret.*` entries in `kvmeta`), by entry name. */
+export function keptKeys(url: string): Promise<Record<string, string>> {
+  return withRawDb(url, async (db) => {
+    const rows = (await db('kvmeta').select('key', 'value').where('key', 'like', 'secret.%')) as { key: string; value: unknown }[];
+    return Object.fromEntries(rows.map((r) => [r.key.trim(), String(r.value)]));
+  });
+}
+
+/** Removes the keys a database keeps: it then looks like one made before keys were kept. */
+export function forgetKeys(url: string): Promise<void> {
+  return withRawDb(url, async (db) => {
+    await db('kvmeta').where('key', 'like', 'secret.%').del();
+  });
 }

@@ -16,14 +16,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(set: Record<string, unknown> = {}, db?: string, timings: Partial<Timings> = {}, logger?: Logger): Promise<TestServer> {
+/** `log` replaces the test log (to look at what the server says). */
+export async function startTestServer(set: Record<string, unknown> = {}, db?: string, timings: Partial<Timings> = {}, log?: Logger): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tinode-srv-'));
   // Uploaded files go to the server's temporary folder unless a test configures media itself.
   const media = { handlers: { fs: { upload_dir: join(dir, 'uploads') } } };
   const { config } = loadConfig(undefined, { db: db ?? `sqlite:${join(dir, 'tinode.db')}`, set: { listen: '127.0.0.1:0', grpc_listen: '127.0.0.1:0', media, ...set } });
   const level = process.env.TINODE_TEST_LOG;
-  const log = logger ?? (level ? createLogger({ level: level as 'debug' }) : silentLogger);
-  const server = await startServer(config, { log, autoInitSqlite: true, timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000, ...timings } });
+  const server = await startServer(config, {
+    log: log ?? (level ? createLogger({ level: level as 'debug' }) : silentLogger),
+    autoInitSqlite: true,
+    timings: { topicIdleMs: 300, lpIdleMs: 5000, pollMs: 2000, pingMs: 5000, ...timings },
+  });
   return {
     server,
     host: server.url.replace(/^https?:\/\//, ''),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MODE_CAUTH,
@@ -19,6 +20,7 @@ import { fndName, grpToChn, p2pName, userId, type Uid } from '../../src/model/ui
 import { UidGenerator } from '../../src/model/uidgen.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Adapter } from '../../server/store/adapter.js';
+import { createAdapter } from '../../server/store/registry.js';
 import type { SqlAdapter } from '../../server/store/sql/sql-adapter.js';
 import type { Store } from '../../server/store/store.js';
 import { ObjState, UploadStatus, type Message, type Subscription, type Topic, type TopicUpdate, type User } from '../../server/store/types.js';
@@ -89,10 +91,11 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     db = newTestDb(kind);
     store = await openStore(db.url);
     a = store.adapter;
-    const { config } = loadConfig(undefined, { db: db.url });
-    ids = new UidGenerator(2, Buffer.from(config.store_config.uid_key.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
     versionBeforeCreate = await outcome(a.getDbVersion());
-    await a.createDb(false);
+    await store.createDb(false);
+    await store.unlock();
+    // A second generator with the database's key: what the store stores must decode with it.
+    ids = new UidGenerator(2, store.keys.uidKey);
   });
 
   afterAll(async () => {
@@ -100,7 +103,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     await db?.drop();
   });
 
-  it('lifecycle: describe, getDbVersion, checkDbVersion, createDb, upgradeDb, hasUsers, close, open', async () => {
+  it('lifecycle: describe, getDbVersion, checkDbVersion, createDb, upgradeDb, hasUsers, uidKeyProbe, close, open', async () => {
     expect(a.name).toBe(kind);
     expect(a.version).toBe(116);
     const described = {
@@ -114,6 +117,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     expect(await a.getDbVersion()).toBe(116);
     await expect(a.checkDbVersion()).resolves.toBeUndefined();
     expect(await a.hasUsers()).toBe(false);
+    expect(await a.uidKeyProbe()).toBeNull();
     // createDb adds the sys topic.
     expect(await a.topicGet('sys')).toMatchObject({ name: 'sys', owner: 0n, state: ObjState.OK, seqId: 0, public: { fn: 'System' } });
 
@@ -156,6 +160,25 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     const rows = (await raw()('users').select('id').where('id', stored.toString())) as { id: unknown }[];
     expect(rows.map((r) => String(r.id))).toEqual([stored.toString()]);
     expect((await a.userGet(u.id))?.id).toBe(u.id);
+  });
+
+  it('ids: uidKeyProbe agrees with its me topic only under the key the ids were made with', async () => {
+    const u = await user();
+    await meAndFnd(u.id);
+    const probe = await a.uidKeyProbe();
+    expect(probe).not.toBeNull();
+    expect(userId(probe!.uid)).toBe(probe!.meTopic);
+    // The same rows read through an adapter with another uid key.
+    const { config } = loadConfig(undefined, { db: db.url });
+    const other = await createAdapter(kind, { config: config.store_config.adapters[kind], maxResults: 10, ids: new UidGenerator(3, randomBytes(16)) });
+    await other!.open();
+    try {
+      const wrong = await other!.uidKeyProbe();
+      expect(wrong?.meTopic).toMatch(/^usr/);
+      expect(userId(wrong!.uid)).not.toBe(wrong!.meTopic);
+    } finally {
+      await other!.close();
+    }
   });
 
   it('users: userCreate, userGet, userGetAll, userUpdate, hasUsers', async () => {

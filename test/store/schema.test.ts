@@ -18,7 +18,7 @@ describe.each(kinds)('schema on %s', (kind) => {
   beforeAll(async () => {
     db = newTestDb(kind);
     store = await openStore(db.url);
-    await store.adapter.createDb(false);
+    await store.createDb(false);
   });
   afterAll(async () => {
     await store.close();

@@ -121,6 +121,8 @@ export class SqlAdapter implements Adapter {
     return (await this.ctx.db('users').select('id').first()) !== undefined;
   }
 
+  uidKeyProbe = () => users.uidKeyProbe(this.ctx);
+
   userCreate = (user: User) => users.userCreate(this.ctx, user);
   userGet = (uid: Uid) => users.userGet(this.ctx, uid);
   userGetAll = (uids: Uid[]) => users.userGetAll(this.ctx, uids);

@@ -121,6 +121,13 @@ export async function userUnreadCount(ctx: Ctx, uids: Uid[]): Promise<Map<Uid, n
   return counts;
 }
 
+export async function uidKeyProbe(ctx: Ctx): Promise<{ uid: Uid; meTopic: string } | null> {
+  const row = (await ctx.db('subscriptions').select('userid', 'topic').where('topic', 'like', 'usr%').first()) as
+    | { userid: unknown; topic: string }
+    | undefined;
+  return row ? { uid: idFromDb(ctx, row.userid), meTopic: row.topic.trim() } : null;
+}
+
 export async function userGetUnvalidated(ctx: Ctx, lastUpdatedBefore: Date, limit: number): Promise<Uid[]> {
   const rows = await rawRows(
     ctx,

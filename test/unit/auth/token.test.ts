@@ -27,7 +27,7 @@ async function code(p: Promise<unknown>): Promise<string> {
 }
 
 describe('tokens', () => {
-  const scheme = new TokenScheme({ expire_in: 1209600, serial_num: 1, key: KEY });
+  const scheme = new TokenScheme({ expire_in: 1209600, serial_num: 1 }, Buffer.from(KEY, 'base64'));
 
   it('accepts a token made by the reference layout', async () => {
     const uid = 0xfedcba9876543210n;

@@ -37,6 +37,9 @@ describe('config', () => {
     expect(config.auth_config.token.expire_in).toBe(1209600);
     expect(config.store_config.use_adapter).toBe('sqlite');
     expect(config.store_config.adapters.sqlite).toEqual({ path: './data/tinode.db' });
+    // No sample keys: "" is the database's own random key.
+    expect(config.auth_config.token.key).toBe('');
+    expect(config.store_config.uid_key).toBe('');
     expect(Object.isFrozen(config.store_config)).toBe(true);
   });
 
@@ -56,7 +59,9 @@ describe('config', () => {
   it('names the key, the problem and what is expected', () => {
     const err = configError(() => loadConfig(file('{"store_config": {"uid_key": "short"}}')));
     expect(err.key).toBe('store_config.uid_key');
-    expect(err.expected).toMatch(/16 random bytes/);
+    expect(err.expected).toMatch(/16 random bytes.*tinode keygen --uid-key/);
+    expect(configError(() => loadConfig(file('{"auth_config": {"token": {"key": "c2hvcnQ="}}}'))).key).toBe('auth_config.token.key');
+    expect(loadConfig(file('{"store_config": {"uid_key": ""}, "auth_config": {"token": {"key": ""}}}')).config.store_config.uid_key).toBe('');
     const err2 = configError(() => loadConfig(file('{"max_message_size": "big"}')));
     expect(err2.message).toBe('config error at "max_message_size": found the string "big"; expected an integer of at least 1');
     const err3 = configError(() => loadConfig(file('{"listen": ":6060" "x": 1}')));
