@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { TinodeConfig } from '../src/config/schema.js';
+import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
 import { MODE_CP2P, MODE_CP2PD } from '../src/model/access.js';
@@ -300,7 +300,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     log.info(`gRPC listening on ${grpcAddr} (pbx.Node)`);
   }
   log.info(`database: ${store.describe()} (schema ${SCHEMA_VERSION})`);
-  if (config.api_key_salt === 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=') {
+  if (config.api_key_salt === DEMO_API_KEY_SALT) {
     log.info('API key: the public demo key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K is valid (default api_key_salt; make your own with "tinode keygen")');
   }
   if (media) {

@@ -16,15 +16,20 @@ function isRoutable(ip: string): boolean {
 }
 
 /**
- * The client's address: the first routable address of `X-Forwarded-For` when `useForwarded`
- * (behind a proxy), else the socket's peer address.
+ * The client's address: with `useForwarded` (behind a proxy), the last routable address of
+ * `X-Forwarded-For`, which is the one the nearest public-facing proxy added (what a client writes
+ * in the header itself comes before it, so it cannot choose its address); else, or when the
+ * header has none, the socket's peer address.
  */
 export function remoteAddrOf(req: IncomingMessage, useForwarded: boolean): string {
   if (useForwarded) {
     const fwd = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-    if (first && isRoutable(first)) {
-      return first;
+    const hops = (Array.isArray(fwd) ? fwd.join(',') : (fwd ?? '')).split(',').map((h) => h.trim());
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!;
+      if (isRoutable(hop)) {
+        return hop;
+      }
     }
   }
   const addr = req.socket.remoteAddress ?? '';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../server/log.js';
+import { parseUid, uidToString } from '../../src/model/uid.js';
+import { UidGenerator } from '../../src/model/uidgen.js';
 import { ROOT } from '../helpers/cli.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
@@ -181,5 +183,50 @@ describe('inbound queue', () => {
     // Once the session ended, at most the login in progress finished: the rest never ran.
     expect(later - tried).toBeLessThanOrEqual(1);
     expect(later).toBeLessThan(n);
+  });
+});
+
+describe('long-poll session ids', () => {
+  it('cannot be predicted from another, even knowing the uid key: a guessed id reads nothing', async () => {
+    srv = await startTestServer();
+    const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
+    const sids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { json } = await lpOpen(srv.host);
+      sids.push(String((json.ctrl?.params as { sid: string }).sid));
+    }
+    // The attack that worked on ids made by the id generator: decrypt one, step, encrypt.
+    const ids = new UidGenerator(1, srv.server.ctx.store.keys.uidKey);
+    for (let i = 0; i + 1 < sids.length; i++) {
+      const stored = ids.decode(parseUid(sids[i]!));
+      for (const step of [1n, 2n, 1n << 12n, 1n << 22n]) {
+        const guess = uidToString(ids.encode(stored + step));
+        expect(sids).not.toContain(guess);
+      }
+    }
+    expect(new Set(sids).size).toBe(sids.length);
+    const guessed = await fetch(`${base}&sid=${uidToString(ids.encode(ids.decode(parseUid(sids[0]!)) + 1n))}`);
+    expect(guessed.status).toBe(403);
+    expect(((await guessed.json()) as Json).ctrl).toMatchObject({ code: 403, text: 'invalid or expired session' });
+  });
+
+  it('answer 503 to messages past the inbound queue of a long-poll session, and every other message once', async () => {
+    srv = await startTestServer({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
+    const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
+    const sid = String(((await lpOpen(srv.host)).json.ctrl?.params as { sid: string }).sid);
+    const post = (body: unknown) => fetch(`${base}&sid=${sid}`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post({ hi: { id: 'h', ver: '0.25.3' } })).status).toBe(200);
+    // Slow requests (a password hash each), all at once.
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post({ login: { id: `l${i}`, scheme: 'basic', secret: Buffer.from(`alice:wrong${i}`).toString('base64') } }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    const taken = statuses.filter((s) => s === 200).length;
+    const answered = new Set<string>();
+    while (answered.size < taken + 1) {
+      const m = (await (await fetch(`${base}&sid=${sid}`)).json()) as Json;
+      if (m.ctrl?.id) answered.add(String(m.ctrl.id));
+    }
+    expect(answered.size).toBe(taken + 1);
   });
 });

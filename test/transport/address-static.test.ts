@@ -11,10 +11,12 @@ function req(headers: Record<string, string>, addr = '127.0.0.1'): IncomingMessa
 }
 
 describe('client address', () => {
-  it('takes X-Forwarded-For when enabled and the address is public', () => {
+  it('takes the last public address of X-Forwarded-For when enabled', () => {
     expect(remoteAddrOf(req({ 'x-forwarded-for': '203.0.113.9, 10.0.0.1' }), true)).toBe('203.0.113.9');
     expect(remoteAddrOf(req({ 'x-forwarded-for': '10.1.2.3' }), true)).toBe('127.0.0.1');
     expect(remoteAddrOf(req({ 'x-forwarded-for': '203.0.113.9' }), false)).toBe('127.0.0.1');
+    // What the client wrote comes first; the proxy appends the address it saw.
+    expect(remoteAddrOf(req({ 'x-forwarded-for': '198.51.100.7, 203.0.113.9' }), true)).toBe('203.0.113.9');
     expect(remoteAddrOf(req({}, '::ffff:198.51.100.7'), true)).toBe('198.51.100.7');
   });
 });
