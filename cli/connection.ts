@@ -86,6 +86,11 @@ export class GrpcConnection {
     return null;
   }
 
+  /** The gRPC client of the connection, for the other calls of `pbx.Node` (large files). */
+  get rpc(): grpc.Client {
+    return this.client;
+  }
+
   /** True while the stream is open. */
   get isOpen(): boolean {
     return this.call !== null && !this.done && !this.ended;

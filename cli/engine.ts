@@ -4,7 +4,8 @@ import type { CtrlMsg, MetaMsg, ServerMessage } from '../src/wire/server-message
 import { parseArgs, type CommandSpec, type ParsedArgs } from './argparse.js';
 import { GrpcConnection, type ConnectOptions } from './connection.js';
 import { saveCookie } from './cookie.js';
-import { downloadFile, uploadFile, type FileResult } from './files.js';
+import { uploadFile, type FileResult } from './files.js';
+import { grpcDownloadFile, grpcUploadFile } from './grpc-files.js';
 import { clientMessageJson, formatCtrl, formatServerMessage, formatServerParams, serverMessageJson, show } from './format.js';
 import { BUILTIN_MACROS, macroSpec, type MacroDefinition } from './macros.js';
 import { CommandError } from './media.js';
@@ -502,7 +503,8 @@ export class Engine {
     }
     if (name === 'file' || name === 'upload') {
       this.echo(line);
-      await this.transfer(name === 'upload' ? 'up' : String(args.what), String(args.filename), typeof args.output === 'string' ? args.output : undefined, mode, varname);
+      const output = typeof args.output === 'string' ? args.output : undefined;
+      await this.transfer(name === 'upload' ? 'http' : 'grpc', name === 'upload' ? 'up' : String(args.what), String(args.filename), output, mode, varname);
       return;
     }
     const msg = this.build(name, args, this.buildContext());
@@ -534,16 +536,28 @@ export class Engine {
     }
   }
 
-  private async transfer(what: string, filename: string, output: string | undefined, mode: Mode, varname: string | null): Promise<void> {
-    const web = { webHost: this.opts.webHost, ssl: this.opts.ssl, apiKey: this.opts.apiKey, token: this.authToken, userAgent: this.userAgent, id: this.newId() };
-    const result: FileResult = what === 'up' ? await uploadFile(filename, web) : await downloadFile(filename, output, web);
+  /**
+   * `file` over gRPC (`LargeFileReceive` / `LargeFileServe`, as tn-cli), and `upload` over HTTP to
+   * `--web-host` (tn-cli's older command).
+   */
+  private async transfer(how: 'grpc' | 'http', what: string, filename: string, output: string | undefined, mode: Mode, varname: string | null): Promise<void> {
+    let result: FileResult;
+    if (how === 'http') {
+      result = await uploadFile(filename, { webHost: this.opts.webHost, ssl: this.opts.ssl, apiKey: this.opts.apiKey, token: this.authToken, userAgent: this.userAgent, id: this.newId() });
+    } else if (!this.conn) {
+      result = { code: 503, text: 'not connected' };
+    } else {
+      const opts = { token: this.authToken, id: this.newId() };
+      result = what === 'up' ? await grpcUploadFile(this.conn.rpc, filename, opts) : await grpcDownloadFile(this.conn.rpc, filename, output, opts);
+    }
     const label = what === 'up' ? 'Upload' : 'Download';
     const ctrl: CtrlMsg = { code: result.code, text: result.text, ts: new Date(), ...(result.params ? { params: result.params } : {}) };
     this.ui.out(`${label}: ${formatCtrl(this.ui.c, ctrl)}`);
     if (result.params?.url !== undefined) this.ui.out(`   url: ${show(result.params.url)}`);
     if (varname) this.vars.set(varname, ctrl);
     if (result.code >= 400 && mode === '.must') {
-      const hint = result.code === 404 || result.code === 501 ? ` (does the web server at ${this.opts.webHost} store files?)` : '';
+      const where = how === 'http' ? `the web server at ${this.opts.webHost}` : `the server at ${this.opts.host}`;
+      const hint = result.code === 404 || result.code === 501 ? ` (does ${where} store files?)` : '';
       this.fail(mode, `${label} of '${filename}' failed: ${result.code} ${result.text}${hint}`);
     }
   }

@@ -1,11 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { mimeOf } from './media.js';
 
 /**
- * Files out of band over HTTP(S), as Tinode clients move them: uploads are POSTed as a form to
- * `/v0/file/u/` of the web server, downloads are fetched from `/v0/file/s/...`; both carry the
- * API key and the session's token.
+ * Uploads out of band over HTTP(S), as tn-cli's `upload` command and Tinode's web and mobile
+ * clients send them: a form POSTed to `/v0/file/u/` of the web server with the API key and the
+ * session's token. (`file` goes over gRPC: see grpc-files.ts.)
  */
 export interface WebOptions {
   webHost: string;
@@ -73,32 +73,4 @@ export async function uploadFile(path: string, opts: WebOptions): Promise<FileRe
   } catch (err) {
     return failure(err, url);
   }
-}
-
-/** The URL of a file to download: a full URL, a server path, or the name of a stored file. */
-export function downloadUrl(name: string, opts: Pick<WebOptions, 'webHost' | 'ssl'>): string {
-  if (/^https?:\/\//i.test(name)) return name;
-  if (name.startsWith('/')) return `${base(opts as WebOptions)}${name}`;
-  return `${base(opts as WebOptions)}/v0/file/s/${name}`;
-}
-
-export async function downloadFile(name: string, output: string | undefined, opts: WebOptions): Promise<FileResult> {
-  const url = downloadUrl(name, opts);
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: headers(opts) });
-  } catch (err) {
-    return failure(err, url);
-  }
-  if (!res.ok) {
-    return answerOf(res);
-  }
-  const data = Buffer.from(await res.arrayBuffer());
-  const target = output ?? (basename(new URL(url).pathname) || 'download');
-  try {
-    await writeFile(target, data);
-  } catch (err) {
-    return { code: 500, text: `cannot write "${target}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
-  }
-  return { code: 200, text: `saved ${data.length} bytes to ${target}`, params: { file: target, size: data.length, mime: res.headers.get('content-type') ?? '' } };
 }

@@ -149,16 +149,16 @@ export const SERVER_COMMANDS: Record<string, CommandSpec> = {
   },
   file: {
     name: 'file',
-    description: 'Upload or download a file out of band, over HTTP(S) to and from --web-host',
+    description: 'Upload or download a large file over gRPC (LargeFileReceive, LargeFileServe), as tn-cli does',
     positionals: [{ name: 'filename', help: 'file to upload, or the URL or name of the file to download' }],
     options: [
       { name: 'what', default: 'down', choices: ['down', 'up'], help: "download 'down' or upload 'up'" },
-      { name: 'output', short: 'o', help: 'where to save a download (default: the name in the URL, in the current folder)' },
+      { name: 'output', short: 'o', help: 'where to save a download (default: the name the server gives, in the current folder)' },
     ],
   },
   upload: {
     name: 'upload',
-    description: 'Upload a file out of band over HTTP(S) (same as file --what up)',
+    description: 'Upload a file out of band over HTTP(S) to --web-host (tn-cli\'s older way; file --what up goes over gRPC)',
     positionals: [{ name: 'filename', help: 'name of the file to upload' }],
   },
 };
@@ -220,7 +220,7 @@ export const SUMMARIES: [string, string][] = [
   ['.verbose', 'toggle logging of all messages'],
   ['acc', 'create or alter an account'],
   ['del', 'delete messages, topic, subscription, user or credential'],
-  ['file', 'download or upload a file'],
+  ['file', 'download or upload a large file over gRPC'],
   ['get', 'query a topic for metadata or messages'],
   ['leave', 'detach or unsubscribe from a topic'],
   ['login', 'authenticate the session'],
@@ -228,5 +228,5 @@ export const SUMMARIES: [string, string][] = [
   ['pub', 'post a message to a topic'],
   ['set', 'update topic metadata'],
   ['sub', 'subscribe to a topic'],
-  ['upload', 'upload a file (file --what up)'],
+  ['upload', 'upload a file over HTTP(S) to --web-host'],
 ];

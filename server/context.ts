@@ -6,6 +6,7 @@ import type { SessionGate } from './limits/session-gate.js';
 import type { Logger } from './log.js';
 import type { Plugins } from './plugins/plugins.js';
 import type { Push } from './push/push.js';
+import type { BackgroundSessions } from './session/background.js';
 import type { Session } from './session/session.js';
 import type { SessionRegistry } from './session/registry.js';
 import type { AuthSchemes, CredValidator } from './session/ports.js';
@@ -20,6 +21,8 @@ export interface ServerContext {
   readonly store: Store;
   readonly hub: Hub;
   readonly sessions: SessionRegistry<Session>;
+  /** Background sessions waiting to come to the foreground. */
+  readonly backgroundSessions: BackgroundSessions;
   readonly log: Logger;
   readonly auth: AuthSchemes;
   /** gRPC plugins (inactive when none is configured). */

@@ -20,6 +20,7 @@ import { Plugins } from './plugins/plugins.js';
 import { Push } from './push/push.js';
 import type { Logger } from './log.js';
 import { SessionRegistry } from './session/registry.js';
+import { BackgroundSessions, DEFAULT_BACKGROUND_MS } from './session/background.js';
 import type { CredValidator } from './session/ports.js';
 import { Session } from './session/session.js';
 import { readDataFile } from './store/init/data-file.js';
@@ -61,9 +62,21 @@ export interface Timings {
   topicIdleMs: number;
   /** Uploads nobody links to are garbage-collected once this old. */
   mediaGcGraceMs: number;
+  /**
+   * A session that said `{hi bkg:true}` counts as foreground (online, announced) after this
+   * long, as the reference intends; 0 makes every session foreground from the start.
+   */
+  backgroundMs: number;
 }
 
-const DEFAULT_TIMINGS: Timings = { pingMs: 49_500, pollMs: 49_500, lpIdleMs: 70_000, topicIdleMs: 4_000, mediaGcGraceMs: DEFAULT_GC_GRACE_MS };
+const DEFAULT_TIMINGS: Timings = {
+  pingMs: 49_500,
+  pollMs: 49_500,
+  lpIdleMs: 70_000,
+  topicIdleMs: 4_000,
+  mediaGcGraceMs: DEFAULT_GC_GRACE_MS,
+  backgroundMs: DEFAULT_BACKGROUND_MS,
+};
 
 export interface RunningServer {
   /** `http://host:port` where clients connect. */
@@ -196,11 +209,13 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const guards = buildGuards(config, log);
   const hub = new Hub(() => ctx, timings.topicIdleMs);
   const sessions = new SessionRegistry<Session>();
+  const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
   const ctx: ServerContext = {
     config,
     store,
     hub,
     sessions,
+    backgroundSessions,
     log,
     auth,
     plugins,
@@ -328,6 +343,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       plugins.close();
       guards.sessions.close();
       guards.logins.close();
+      backgroundSessions.close();
       await push.idle();
       push.stop();
       await media?.stop();

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Readable, Writable } from 'node:stream';
-import type { Type } from 'protobufjs';
-import { protoRoot } from '../../src/wire/proto-codec.js';
+import { basename } from 'node:path';
+import { fileCodecs, type FileAuth, type FileCodec, type FileMeta, type FileResp, type FileUpReq } from '../../src/wire/file-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply, type ReplyKind } from '../../src/wire/replies.js';
 import type { Logger } from '../log.js';
@@ -10,62 +10,14 @@ import type { AuthSchemes } from '../session/ports.js';
 import { authenticateFile } from './auth.js';
 import type { Media } from './media.js';
 
-/** pbx.FileMeta, pbx.FileUpReq / FileUpResp, pbx.FileDownReq / FileDownResp as plain objects. */
-interface FileMeta {
-  name?: string;
-  mime_type?: string;
-  etag?: string;
-  size?: number;
-}
-
-interface AuthPb {
-  scheme?: string;
-  secret?: string;
-}
-
-interface FileUpReq {
-  id?: string;
-  auth?: AuthPb | null;
-  topic?: string;
-  meta?: FileMeta | null;
-  content?: Uint8Array;
-}
-
-interface FileDownReq {
-  id?: string;
-  auth?: AuthPb | null;
-  uri?: string;
-  if_modified?: string;
-}
-
-interface FileResp {
-  id?: string;
-  code: number;
-  text: string;
-  meta?: FileMeta;
-  redir_url?: string;
-  content?: Uint8Array;
-}
-
-let types: { upReq: Type; upResp: Type; downReq: Type; downResp: Type } | null = null;
-
-function pb() {
-  if (!types) {
-    const r = protoRoot();
-    types = { upReq: r.lookupType('pbx.FileUpReq'), upResp: r.lookupType('pbx.FileUpResp'), downReq: r.lookupType('pbx.FileDownReq'), downResp: r.lookupType('pbx.FileDownResp') };
-  }
-  return types;
-}
-
-function decode<T>(type: Type, bytes: Buffer): T {
+/** Decodes a request; bytes that are not one are a malformed request. */
+function decode<T>(codec: FileCodec<T>, bytes: Buffer): T {
   try {
-    return type.decode(bytes) as unknown as T;
+    return codec.decode(bytes);
   } catch {
     throw new ProtocolError('malformed');
   }
 }
-
-const encode = (type: Type, msg: FileResp): Buffer => Buffer.from(type.encode(type.create(msg)).finish());
 
 /** The {ctrl} code and text of an error, as the HTTP endpoints answer it. */
 function failure(id: string, err: unknown): FileResp {
@@ -102,7 +54,7 @@ export class GrpcFiles {
     private readonly log: Logger,
   ) {}
 
-  private async user(auth: AuthPb | null | undefined, remoteAddr: string): Promise<bigint> {
+  private async user(auth: FileAuth | null | undefined, remoteAddr: string): Promise<bigint> {
     const res = await authenticateFile(this.schemes, null, { method: auth?.scheme ?? '', secret: auth?.secret ?? '', sid: '' }, remoteAddr);
     if (res.challenge || res.uid === 0n) throw new ProtocolError('authRequired');
     return res.uid;
@@ -110,13 +62,13 @@ export class GrpcFiles {
 
   /** Client-streamed upload: pieces of `FileUpReq`; the first carries id, auth and meta. One `FileUpResp` answers. */
   receive(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>, remoteAddr: string): void {
-    const { upReq, upResp } = pb();
+    const { upReq, upResp } = fileCodecs();
     let id = '';
     const run = async (): Promise<FileResp> => {
       const source = (call as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       const first = await source.next();
       if (first.done) return failure('', new ProtocolError('disconnected'));
-      const req = decode<FileUpReq>(upReq, first.value);
+      const req: FileUpReq = decode(upReq, first.value);
       id = req.id ?? '';
       const uid = await this.user(req.auth, remoteAddr).catch(async (err: unknown) => {
         await source.return?.();
@@ -125,7 +77,7 @@ export class GrpcFiles {
       async function* chunks(): AsyncGenerator<Uint8Array> {
         if (req.content?.length) yield req.content;
         for await (const raw of { [Symbol.asyncIterator]: () => source }) {
-          const piece = decode<FileUpReq>(upReq, raw);
+          const piece = decode(upReq, raw);
           if (piece.content?.length) yield piece.content;
         }
       }
@@ -136,40 +88,42 @@ export class GrpcFiles {
     };
     run()
       .catch((err: unknown) => failure(id, err))
-      .then((resp) => callback(null, encode(upResp, resp)))
+      .then((resp) => callback(null, upResp.encode(resp)))
       .catch((err: unknown) => this.log.debug(`media upload over gRPC: ${String(err)}`));
   }
 
   /** Server-streamed download: `FileDownResp` pieces, each with the code and meta, the bytes in order. */
   serve(call: grpc.ServerWritableStream<Buffer, Buffer>, remoteAddr: string): void {
-    const { downReq, downResp } = pb();
+    const { downReq, downResp } = fileCodecs();
     let id = '';
     const run = async (): Promise<void> => {
-      const req = decode<FileDownReq>(downReq, call.request);
+      const req = decode(downReq, call.request);
       id = req.id ?? '';
       await this.user(req.auth, remoteAddr);
       const fd = await this.media.find(req.uri ?? '');
       if (req.if_modified && fd.etag && req.if_modified.replace(/"/g, '') === fd.etag) {
-        call.write(encode(downResp, { id, code: 304, text: 'Not Modified' }));
+        call.write(downResp.encode({ id, code: 304, text: 'Not Modified' }));
         return;
       }
       const stored = await this.media.handler.open(fd);
       try {
-        const meta: FileMeta = { name: this.media.handler.urlFor(fd), mime_type: fd.mimeType, etag: fd.etag, size: stored.size };
+        // As the reference, the file's storage name, which tn-cli writes the download to; without
+        // the server's folder (the reference sends its whole path, naming a folder the client lacks).
+        const meta: FileMeta = { name: basename(fd.location), mime_type: fd.mimeType, etag: fd.etag, size: stored.size };
         let sent = false;
         for await (const chunk of stored.read()) {
           if (call.cancelled || call.destroyed) break;
           sent = true;
-          if (!call.write(encode(downResp, { id, code: 200, text: 'OK', meta, content: chunk as Buffer }))) await drained(call);
+          if (!call.write(downResp.encode({ id, code: 200, text: 'OK', meta, content: chunk as Buffer }))) await drained(call);
         }
-        if (!sent && !call.cancelled) call.write(encode(downResp, { id, code: 200, text: 'OK', meta }));
+        if (!sent && !call.cancelled) call.write(downResp.encode({ id, code: 200, text: 'OK', meta }));
       } finally {
         await stored.close();
       }
     };
     run()
       .catch((err: unknown) => {
-        if (!call.cancelled && !call.destroyed) call.write(encode(downResp, failure(id, err)));
+        if (!call.cancelled && !call.destroyed) call.write(downResp.encode(failure(id, err)));
       })
       .finally(() => {
         if (!call.destroyed) call.end();

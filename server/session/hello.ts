@@ -43,7 +43,11 @@ export async function handleHi(req: Request<HiMsg>): Promise<void> {
     }
     sess.userAgent = hi.ua ?? '';
     sess.platf = hi.platf || platformFromUA(sess.userAgent);
-    sess.background = hi.bkg === true;
+    // Set once, as the reference: a later {hi} cannot change the agent, the platform or this.
+    if (hi.bkg === true && ctx.backgroundSessions.enabled) {
+      sess.background = true;
+      ctx.backgroundSessions.wait(sess);
+    }
   } else if (!hi.ver || parseVersion(hi.ver) === sess.ver) {
     // A later {hi}: only the push device id can change, and only when logged in.
     if (sess.uid === 0n) {

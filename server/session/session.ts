@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js';
 import { SerialQueue } from '../hub/serial-queue.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { Topic } from '../topic/topic.js';
+import type { PromotableSession } from './background.js';
 import type { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RegisteredSession } from './registry.js';
@@ -21,7 +22,7 @@ const SID_BYTES = 12;
  * (including the topic's part) before the next, so a client may send `{login}` right after
  * `{hi}` without waiting. The session knows its transport only as a {@link Connection}.
  */
-export class Session implements RegisteredSession {
+export class Session implements RegisteredSession, PromotableSession {
   readonly sid: string;
   uid: Uid = 0n;
   authLvl: AuthLevel = AuthLevel.NONE;
@@ -32,7 +33,11 @@ export class Session implements RegisteredSession {
   lang = '';
   countryCode = '';
   deviceId = '';
-  /** A background session (bots, push services): presence is not announced for it. */
+  /**
+   * A background session (`{hi bkg:true}`): attached topics do not count its user online and do
+   * not announce it, until it comes to the foreground ({@link toForeground}) after
+   * `timings.backgroundMs`, unless it ends first.
+   */
   background = false;
   /** Attached topics by routable name. */
   readonly subs = new Map<string, Topic>();
@@ -173,6 +178,21 @@ export class Session implements RegisteredSession {
     this.cleanUp();
   }
 
+  /**
+   * The session stays: it becomes a foreground one, and every topic it is attached to counts its
+   * user online and announces it as for a session that was never in the background. Nothing
+   * happens to a session that has ended or is in the foreground already.
+   */
+  toForeground(): void {
+    if (this.ended || !this.background) {
+      return;
+    }
+    this.background = false;
+    for (const topic of this.subs.values()) {
+      topic.sessionToForeground(this);
+    }
+  }
+
   /** Settles when every message received so far has been processed. */
   idle(): Promise<void> {
     return this.queue.drain();
@@ -186,6 +206,7 @@ export class Session implements RegisteredSession {
     // What the client queued and the server has not started is dropped with the session.
     this.queue.clear();
     this.ctx.guards.sessions.closed(this);
+    this.ctx.backgroundSessions.forget(this);
     this.ctx.sessions.delete(this);
     for (const topic of this.subs.values()) {
       topic.sessionGone(this);

@@ -399,8 +399,11 @@ function sendImmediateSubNotifications(t: ConvTopic, uid: Uid, acs: AccessModeMs
   }
 }
 
-/** Presence for a foreground session joining: the group comes online, or the user does in it. */
-function sendSubNotifications(t: ConvTopic, uid: Uid, sid: string): void {
+/**
+ * Presence for a foreground session joining (or a background one coming to the foreground): the
+ * group comes online, or the user does in it.
+ */
+export function sendSubNotifications(t: ConvTopic, uid: Uid, sid: string): void {
   if (t.cat !== 'grp') return;
   const pud = t.perUser.get(uid);
   if (!pud || pud.isChan) return;

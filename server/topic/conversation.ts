@@ -11,10 +11,10 @@ import { handleConvGet, handleConvSet } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';
 import { deleteMessages, flushPublished, type PendingPub } from './conv-messages.js';
 import { deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
-import { subscribeConv, type SubFlags } from './conv-subscribe.js';
+import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subscribe.js';
 import { presOfflineFilter, presToUser, type PresParams } from './presence.js';
 import type { Routed } from './routed.js';
-import { Topic, type BroadcastFilter, type PerUser } from './topic.js';
+import { Topic, type BroadcastFilter, type PerSession, type PerUser } from './topic.js';
 
 /**
  * What p2p, group (and channel), `sys` and `slf` topics share: subscribers with modes, messages
@@ -177,28 +177,36 @@ export abstract class ConvTopic extends Topic {
     if (gone.isChanSub !== asChan) {
       throw new ProtocolError('notFound');
     }
-    this.afterDetach(gone.uid, gone.isChanSub);
+    this.afterDetach(gone);
     req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
   }
 
   protected async detach(sess: Session): Promise<void> {
     const gone = this.removeSession(sess);
     if (gone) {
-      this.afterDetach(gone.uid, gone.isChanSub);
+      this.afterDetach(gone);
     }
   }
 
-  /** A user's session left: on a group, the last one makes the user "off" to others. */
-  protected afterDetach(uid: Uid, isChanSub: boolean): void {
+  /** A background session came to the foreground: on a group, its user comes online there. */
+  protected override async onForeground(sess: Session, uid: Uid): Promise<void> {
+    sendSubNotifications(this, uid, sess.sid);
+  }
+
+  /**
+   * A user's session left: on a group, the last one makes the user "off" to others, unless the
+   * session was in the background (its user was never announced through it).
+   */
+  protected afterDetach(gone: Readonly<PerSession>): void {
     if (this.cat !== 'grp') {
       return;
     }
-    const pud = this.perUser.get(uid);
+    const pud = this.perUser.get(gone.uid);
     if (pud && pud.online === 0) {
-      if (isChanSub) {
-        this.perUser.delete(uid);
-      } else {
-        this.presSubsOnline('off', userId(uid), {}, { filterIn: MODE_READ });
+      if (gone.isChanSub) {
+        this.perUser.delete(gone.uid);
+      } else if (gone.counted) {
+        this.presSubsOnline('off', userId(gone.uid), {}, { filterIn: MODE_READ });
       }
     }
   }

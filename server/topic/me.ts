@@ -88,13 +88,18 @@ export class MeTopic extends Topic {
       this.presUsersOfInterest('off+dis', this.userAgent);
     }
     attachAndReply(this, req, acs);
-    if (!req.sess.background) {
+    if (this.isCounted(req.sess)) {
       await this.comeOnline(req.sess.userAgent);
     }
     await this.replyEmbeddedGet(req);
   }
 
-  /** First attached session: load contacts and tell them we are online. */
+  /** A background session came to the foreground: the user comes online, as with a foreground `{sub}`. */
+  protected override async onForeground(sess: Session): Promise<void> {
+    await this.comeOnline(sess.userAgent);
+  }
+
+  /** First attached foreground session: load contacts and tell them we are online. */
   private async comeOnline(ua: string): Promise<void> {
     if (this.contactsLoaded) {
       return;

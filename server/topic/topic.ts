@@ -37,9 +37,12 @@ export interface PerUser {
   isChan: boolean;
 }
 
-interface PerSession {
+/** What a topic keeps about each attached session. */
+export interface PerSession {
   uid: Uid;
   isChanSub: boolean;
+  /** The session counts in its user's `online`: it was in the foreground when attached, or came there since. */
+  counted: boolean;
 }
 
 /** Optional filters of a broadcast. */
@@ -165,6 +168,11 @@ export abstract class Topic {
     void this.queue.push(() => this.detach(sess, false));
   }
 
+  /** An attached background session came to the foreground: count it online and announce it. */
+  sessionToForeground(sess: Session): void {
+    void this.queue.push(() => this.promote(sess));
+  }
+
   /** The session made a request (its user agent counts as the user's latest). */
   userAgentSeen(_sess: Session): void {}
 
@@ -218,6 +226,12 @@ export abstract class Topic {
 
   protected abstract handleServerMessage(msg: Routed): Promise<void>;
 
+  /**
+   * What a kind does when an attached session's user comes online through it after the session
+   * left the background (the count is done): the announcements a foreground subscription makes.
+   */
+  protected async onForeground(_sess: Session, _uid: Uid): Promise<void> {}
+
   /** Detaches a session (after `{leave}` or when it went away); `reply` when a request waits. */
   protected abstract detach(sess: Session, byRequest: boolean): Promise<void>;
 
@@ -232,18 +246,27 @@ export abstract class Topic {
       return;
     }
     if (!this.sessions.has(sess)) {
-      this.sessions.set(sess, { uid, isChanSub });
+      const counted = !sess.background;
+      this.sessions.set(sess, { uid, isChanSub, counted });
       sess.subs.set(this.name, this);
       const pud = this.perUser.get(uid);
-      if (pud && !sess.background) {
+      if (pud && counted) {
         pud.online++;
       }
     }
     this.idleSince = null;
   }
 
-  /** Detaches a session; returns its user and whether it was attached. */
-  removeSession(sess: Session): { uid: Uid; isChanSub: boolean } | null {
+  /** Whether an attached session counts its user online (it is not a background one). */
+  isCounted(sess: Session): boolean {
+    return this.sessions.get(sess)?.counted === true;
+  }
+
+  /**
+   * Detaches a session; returns its user, whether it was attached as a channel reader and whether
+   * it counted online (it was not in the background), or null when it was not attached.
+   */
+  removeSession(sess: Session): Readonly<PerSession> | null {
     const pssd = this.sessions.get(sess);
     if (!pssd) {
       return null;
@@ -251,7 +274,7 @@ export abstract class Topic {
     this.sessions.delete(sess);
     sess.subs.delete(this.name);
     const pud = this.perUser.get(pssd.uid);
-    if (pud && !sess.background && pud.online > 0) {
+    if (pud && pssd.counted && pud.online > 0) {
       pud.online--;
     }
     if (this.sessions.size === 0 && this.cat !== 'sys') {
@@ -305,11 +328,25 @@ export abstract class Topic {
 
   /** Whether any foreground session is attached. */
   isOnline(): boolean {
-    for (const s of this.sessions.keys()) {
-      if (!s.background) {
+    for (const p of this.sessions.values()) {
+      if (p.counted) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Counts a session that came to the foreground, once, if it is still attached. */
+  private async promote(sess: Session): Promise<void> {
+    const pssd = this.sessions.get(sess);
+    if (!pssd || pssd.counted || this.isStopping) {
+      return;
+    }
+    pssd.counted = true;
+    const pud = this.perUser.get(pssd.uid);
+    if (pud) {
+      pud.online++;
+    }
+    await this.onForeground(sess, pssd.uid);
   }
 }

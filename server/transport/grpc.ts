@@ -160,7 +160,7 @@ export class GrpcTransport {
     const gone = () => {
       if (!this.calls.delete(call)) return;
       open = false;
-      this.log.info(`grpc: session ended ${session.sid}`);
+      this.log.info(`grpc: session ended ${session.sid} ${remoteAddr} (${this.calls.size} connected)`);
       session.closed();
     };
     call.on('end', () => {

@@ -186,13 +186,13 @@ export class LongPollTransport {
         const last = lastMsg === undefined ? undefined : encodeServerJson(lastMsg);
         if (last !== undefined && entry.waiting) {
           this.deliver(entry, last);
-          this.drop(entry, false);
+          this.drop(entry, false, 'closed by the server');
         } else if (last !== undefined) {
           // Delivered by the next poll, if it comes before the session expires.
           entry.queue = [];
           entry.last = last;
         } else {
-          this.drop(entry, false);
+          this.drop(entry, false, 'closed by the server');
         }
       },
       pause: () => {
@@ -214,7 +214,7 @@ export class LongPollTransport {
     if (sess.last !== null) {
       const last = sess.last;
       this.reply(res, 200, last);
-      this.drop(sess, false);
+      this.drop(sess, false, 'closed by the server');
       return;
     }
     const next = sess.queue.shift();
@@ -253,12 +253,14 @@ export class LongPollTransport {
     this.reply(w.res, 200, text);
   }
 
-  private drop(sess: LpSession, notify: boolean): void {
+  /** Ends a session; `notify` tells the session, which did not end it itself. */
+  private drop(sess: LpSession, notify: boolean, why: string): void {
     if (sess.closed) {
       return;
     }
     sess.closed = true;
     this.sessions.delete(sess.sid);
+    this.log.info(`lp: session ended ${sess.sid} ${sess.remoteAddr} (${this.sessions.size} long-poll sessions): ${why}`);
     if (sess.waiting) {
       clearTimeout(sess.waiting.timer);
       this.reply(sess.waiting.res, 200, '');
@@ -273,8 +275,7 @@ export class LongPollTransport {
     const now = Date.now();
     for (const sess of this.sessions.values()) {
       if (!sess.waiting && now - sess.lastSeen > this.opts.idleMs) {
-        this.log.info(`lp: session ${sess.sid} expired`);
-        this.drop(sess, true);
+        this.drop(sess, true, `not polled for ${Math.round(this.opts.idleMs / 1000)} s`);
       }
     }
   }
@@ -283,7 +284,7 @@ export class LongPollTransport {
   close(): void {
     clearInterval(this.timer);
     for (const sess of [...this.sessions.values()]) {
-      this.drop(sess, true);
+      this.drop(sess, true, 'server shutdown');
     }
   }
 }

@@ -111,8 +111,10 @@ export class WebsocketTransport {
       session.receive(text);
     });
     ws.on('error', (err) => this.log.debug(`ws: ${session.sid}: ${err.message}`));
-    ws.on('close', () => {
+    ws.on('close', (code) => {
       open = false;
+      // The server has stopped tracking the socket by now: the count is of the others.
+      this.log.info(`ws: session ended ${session.sid} ${remoteAddr} (${this.wss.clients.size} connected): close code ${code}`);
       session.closed();
     });
   }

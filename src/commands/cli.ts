@@ -25,7 +25,7 @@ export function cliCommand(program: Command): void {
     .command('cli')
     .description('command-line chat client over gRPC: interactive at a terminal, or runs a script from standard input')
     .option('--host <host:port>', 'address of the gRPC server', 'localhost:16060')
-    .option('--web-host <host:port>', 'address of the web server, for file uploads and downloads', 'localhost:6060')
+    .option('--web-host <host:port>', 'address of the web server, for uploads with the upload command (file goes over gRPC)', 'localhost:6060')
     .option('--ssl', 'connect over TLS (gRPC and web host)')
     .option('--ssl-host <name>', 'TLS server name to use instead of the host name (SNI)')
     .option('--login-basic <login:password>', 'log in with a login and password (the password is asked for if left out, interactively)')

@@ -19,7 +19,7 @@ interface ServeOptions {
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the chat server: websocket and long polling (gRPC and files arrive later)')
+    .description('run the chat server: websocket, long polling and gRPC clients, file uploads and downloads, and the TinodeWeb client')
     .option('--config <file>', 'tinode.conf to read (default: built-in defaults)')
     .option('--listen <[host]:port>', 'address for websocket and long-poll clients (default :6060)')
     .option('--grpc-listen <[host]:port>', 'address for gRPC clients (default :16060; "" turns gRPC off)')
@@ -31,8 +31,11 @@ export function serveCommand(program: Command): void {
       'after',
       `
 On first start with the default SQLite database, the database is created with the sample users
-(alice/alice123, bob/bob123, ...). Clients connect to ws://HOST:6060/v0/channels with the API key
-AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K (valid with the default api_key_salt).
+(alice/alice123, bob/bob123, ...). Clients connect to ws://HOST:6060/v0/channels (long polling:
+http://HOST:6060/v0/channels/lp) with the API key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K (valid with the
+default api_key_salt), and gRPC clients (tn-cli, tinode cli, chatbots, Tindroid) to HOST:16060.
+Files are uploaded to http://HOST:6060/v0/file/u/ (or over gRPC) and kept by the media handler
+("fs" in ./uploads by default, or "s3").
 TinodeWeb, the official web client, is served at http://HOST:6060/ from the tinode-webapp npm
 package, with its scripts and fonts from local packages (no CDN).
 `,

@@ -4,12 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { GrpcConnection } from '../../cli/connection.js';
 import { ROOT, runTinode } from '../helpers/cli.js';
 import { connectSdk, DEMO_KEY } from '../helpers/sdk.js';
 
-/** `tinode serve` as a user runs it: first start, login, graceful shutdown on a signal. */
+/**
+ * `tinode serve` as a user runs it: first start, login, what its log says of sessions, graceful
+ * shutdown on a signal.
+ */
 describe('tinode serve', () => {
-  it('creates the sample database on first start, serves alice, and stops cleanly on SIGTERM', async () => {
+  it('says what it serves in its help', async () => {
+    const r = await runTinode(['serve', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/later/);
+    expect(r.stdout).toMatch(/gRPC/);
+    expect(r.stdout).toMatch(/\/v0\/file\/u\//);
+    expect(r.stdout).toMatch(/\/v0\/channels\/lp/);
+  });
+
+  it('creates the sample database on first start, serves alice, logs sessions, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tinode-serve-'));
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], {
       cwd,
@@ -19,20 +32,37 @@ describe('tinode serve', () => {
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(log)) {
-      if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const host = /listening on http:\/\/(127\.0\.0\.1:\d+)/.exec(log)![1]!;
+    const waitLog = async (re: RegExp, ms = 20_000): Promise<RegExpExecArray> => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const m = re.exec(log);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`no ${re} in the log:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const host = (await waitLog(/listening on http:\/\/(127\.0\.0\.1:\d+)/))[1]!;
+    const grpcHost = (await waitLog(/gRPC listening on (127\.0\.0\.1:\d+)/))[1]!;
     expect(log).toMatch(/creating it and loading the sample data/);
     expect(log).toMatch(/database: SQLite \.\/data\/tinode\.db/);
     expect(log).toMatch(/AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K/);
     expect(existsSync(join(cwd, 'data', 'tinode.db'))).toBe(true);
 
+    // Each session's start and end, with the client's address and how many remain.
     const client = await connectSdk(host, 'ws');
     expect((await client.loginBasic('alice', 'alice123')).code).toBe(200);
+    const wsSid = (await waitLog(/ws: session started (\S+) 127\.0\.0\.1 \(1 connected\)/))[1]!;
     client.disconnect();
+    await waitLog(new RegExp(`ws: session ended ${wsSid} 127\\.0\\.0\\.1 \\(0 connected\\): close code \\d+`), 5000);
+    const grpc = new GrpcConnection({ host: grpcHost, ssl: false });
+    expect(await grpc.open({ message: () => undefined, closed: () => undefined }, 5000)).toBeNull();
+    const grpcSid = (await waitLog(/grpc: session started (\S+) 127\.0\.0\.1 \(1 connected\)/))[1]!;
+    await grpc.close();
+    await waitLog(new RegExp(`grpc: session ended ${grpcSid} 127\\.0\\.0\\.1 \\(0 connected\\)`), 5000);
+    const lp = await fetch(`http://${host}/v0/channels/lp?apikey=${DEMO_KEY}`, { method: 'POST' });
+    expect(lp.status).toBe(201);
+    const lpSid = ((await lp.json()) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;
+    await waitLog(new RegExp(`lp: session started ${lpSid} 127\\.0\\.0\\.1 \\(1 long-poll sessions\\)`), 5000);
 
     const raw = new WebSocket(`ws://${host}/v0/channels?apikey=${DEMO_KEY}`);
     await new Promise((r) => raw.once('open', r));
@@ -41,6 +71,7 @@ describe('tinode serve', () => {
     expect(JSON.parse(await last)).toMatchObject({ ctrl: { code: 205, text: 'server shutdown' } });
     expect(await exited).toBe(0);
     expect(log).toMatch(/SIGTERM: shutting down/);
+    expect(log).toMatch(new RegExp(`lp: session ended ${lpSid} 127\\.0\\.0\\.1 \\(0 long-poll sessions\\): server shutdown`));
   });
 
   it('names a bad flag value and exits 2', async () => {

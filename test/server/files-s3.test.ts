@@ -246,7 +246,10 @@ describe('s3 media handler', () => {
         call.on('end', () => resolve(out));
         call.on('error', reject);
       });
-      expect(parts[0]).toMatchObject({ id: 'd1', code: 200, meta: { mime_type: 'image/png', size: data.length } });
+      // The name is the object's key, as the reference sends it (tn-cli saves the download under it).
+      const key = /^POST \/tinode-files\/([a-z2-7]{13})\?uploads/.exec(s3log.findLast((l) => l.includes('?uploads')) ?? '')?.[1];
+      expect(key).toMatch(/^[a-z2-7]{13}$/);
+      expect(parts[0]).toMatchObject({ id: 'd1', code: 200, meta: { name: key, mime_type: 'image/png', size: data.length } });
       expect(Buffer.concat(parts.map((p) => p.content as Buffer)).equals(data)).toBe(true);
     } finally {
       client.close();

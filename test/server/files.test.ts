@@ -510,7 +510,16 @@ describe('gRPC LargeFileReceive and LargeFileServe', () => {
       const parts = await grpcDownload(client, { id: 'd1', auth, uri: url });
       expect(parts.length).toBeGreaterThan(0);
       expect(parts[0]).toMatchObject({ id: 'd1', code: 200, meta: { mime_type: 'image/png', size: data.length } });
-      expect(Buffer.concat(parts.map((p) => p.content as Buffer)).equals(data)).toBe(true);
+      const content = Buffer.concat(parts.map((p) => p.content as Buffer));
+      expect(content.equals(data)).toBe(true);
+      // The name is the stored file's, without the server's folder: tn-cli opens it for writing
+      // in its current folder, which works only for a bare name.
+      const name = String((parts[0]!.meta as Pb).name);
+      expect(stored()).toContain(name);
+      expect(name).not.toMatch(/[/\\]/);
+      const saveDir = mkdtempSync(join(dir, 'tn-cli-'));
+      writeFileSync(join(saveDir, name), content, { flag: 'wx' });
+      expect(readdirSync(saveDir)).toEqual([name]);
 
       // Refusals are answers with a code, as the reference sends them.
       const noAuth = await grpcUpload(client, [{ id: 'g2', content: data.subarray(0, 10) }]);
@@ -532,19 +541,29 @@ describe('gRPC LargeFileReceive and LargeFileServe', () => {
 });
 
 describe('tinode cli file', () => {
-  it('uploads and downloads over HTTP', async () => {
+  it('uploads and downloads over gRPC, saving under the name the server gives, and uploads over HTTP', async () => {
     const work = mkdtempSync(join(dir, 'cli-'));
     const src = join(work, 'note.txt');
     writeFileSync(src, 'a note for the file store\n');
     const script = `.must login alice:alice123
 .must $up file --what up ${src}
 .log $up.params[url]
+.must $down file $up.params[url]
+.log $down.params[file]
 .must file --what down $up.params[url] -o ${join(work, 'back.txt')}
+.must $http upload ${src}
+.log $http.params[url]
 `;
     const r = await runTinode(['cli', '--host', srv.server.grpcAddr!, '--web-host', srv.host, '--no-login'], { cwd: work, input: script });
     expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/Upload: <= 200 OK/);
     expect(r.stdout).toMatch(/Upload: <= 200 ok/);
-    expect(r.stdout).toMatch(/^\/v0\/file\/s\/[A-Za-z0-9_-]{11}\.txt$/m);
+    const urls = r.stdout.match(/^\/v0\/file\/s\/[A-Za-z0-9_-]{11}\.txt$/gm) ?? [];
+    expect(urls).toHaveLength(2);
+    // As tn-cli: the download lands in the current folder under the stored file's name.
+    const saved = r.stdout.match(/^([a-z2-7]+)$/m)?.[1] ?? '';
+    expect(stored()).toContain(saved);
+    expect(readFileSync(join(work, saved), 'utf8')).toBe('a note for the file store\n');
     expect(readFileSync(join(work, 'back.txt'), 'utf8')).toBe('a note for the file store\n');
   });
 });
