@@ -221,18 +221,22 @@ export class Store {
 
   // ---- topics ----
 
-  /** Creates a group topic (or `slf`) and, when there is an owner, the owner's full subscription. */
+  /**
+   * Creates a group topic (or `slf`) and, when there is an owner, the owner's full subscription.
+   * The subscriber count starts at 0 and the owner's subscription makes it 1.
+   */
   async createTopic(
-    topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt'> & { createdAt?: Date },
+    topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt' | 'subCnt'> & { createdAt?: Date },
     ownerWant = MODE_CFULL,
     ownerPrivate: unknown = null,
     ownerGiven = MODE_CFULL,
   ): Promise<Topic> {
     const createdAt = topic.createdAt ?? new Date();
-    const full: Topic = { ...topic, createdAt, updatedAt: createdAt, touchedAt: createdAt };
+    const full: Topic = { ...topic, createdAt, updatedAt: createdAt, touchedAt: createdAt, subCnt: 0 };
     await this.adapter.topicCreate(full);
     if (full.owner !== 0n) {
       await this.adapter.topicShare(full.name, [this.subscription(full.owner, full.name, ownerWant, ownerGiven, ownerPrivate, createdAt)]);
+      full.subCnt = 1;
     }
     return full;
   }

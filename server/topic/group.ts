@@ -105,7 +105,6 @@ export class GroupTopic extends ConvTopic {
         access: this.access,
         seqId: 0,
         delId: 0,
-        subCnt: 1,
         public: this.public,
         trusted: this.trusted,
         tags: this.tags,
