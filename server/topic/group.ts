@@ -115,8 +115,8 @@ export class GroupTopic extends ConvTopic {
     );
     const pud = ConvTopic.perUser(want, MODE_CFULL, priv);
     this.perUser.set(this.owner, pud);
-    // The owner's subscription counts when it completes.
-    this.subCnt = 0;
+    // The owner, the one member so far.
+    this.subCnt = 1;
     this.setSubFlags(req, { created: true, newsub: true });
   }
 }
