@@ -284,6 +284,10 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
   if (!host || !isSharer(hostMode) || asChan) {
     throw new ProtocolError('permissionDenied');
   }
+  if (t.cat === 'slf' || (t.cat === 'p2p' && !t.perUser.has(target))) {
+    // Unlike the reference, which would subscribe the user: slf has one user, p2p its two.
+    throw new ProtocolError('permissionDenied');
+  }
   let modeGiven = parseWant(req.msg.body.sub?.mode);
   if (modeGiven !== MODE_UNSET && t.cat === 'p2p') {
     modeGiven = (modeGiven & t.ctx.p2pMode) | MODE_APPROVE;
