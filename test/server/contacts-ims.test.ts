@@ -62,7 +62,13 @@ describe('a contact list asked with ims', () => {
   it('holds what changed since, deletions since, and unchanged contacts online now; read marks are no change', async () => {
     const { c: alice } = await user('alice');
     await alice.reply({ sub: { id: 'me', topic: 'me' } });
-    const before = await contacts(alice);
+    let before = await contacts(alice);
+    // Something for alice to read in the book club (the sample's messages are random).
+    const { c: carolPosts } = await user('carol');
+    await carolPosts.reply({ sub: { id: 'b', topic: before.get('Book club')!.topic } });
+    expect((await carolPosts.reply({ pub: { id: 'p', topic: before.get('Book club')!.topic, content: 'chapter 3?' } })).ctrl?.code).toBe(202);
+    carolPosts.close();
+    before = await contacts(alice);
     const books = before.get('Book club')!;
     const launch = before.get('Launch room')!;
     const news = before.get('Neighbourhood news')!;
