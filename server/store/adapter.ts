@@ -48,7 +48,11 @@ export interface Adapter {
    * With `reset`, drops an existing database first; without it, fails if tables exist.
    */
   createDb(reset: boolean): Promise<void>;
-  /** Brings an older schema up to {@link version}, keeping the data; `log` hears each step. */
+  /**
+   * Brings an older schema up to {@link version}, keeping the data, then repairs what older
+   * servers may have stored wrong (group member counts); `log` hears each step and each repair.
+   * On a current schema only the repairs run.
+   */
   upgradeDb(log?: (msg: string) => void): Promise<void>;
   /** Whether the database holds any user (init-db refuses to load data over them). */
   hasUsers(): Promise<boolean>;
@@ -136,14 +140,20 @@ export interface Adapter {
 
   // ---- topics ----
 
-  /** Inserts a topic and indexes its tags. */
+  /**
+   * Inserts a topic and indexes its tags. Its subscriber count is stored as given: subscriptions
+   * added afterwards with {@link topicShare} count themselves.
+   */
   topicCreate(topic: Topic): Promise<void>;
   /**
    * Creates a p2p topic with both subscriptions. The initiator's subscription is (re)set; the
    * invited user's is created, or revived with its private value kept.
    */
   topicCreateP2P(initiator: Subscription, invited: Subscription): Promise<void>;
-  /** A topic by name (including deleted ones), or null. Group topics get a fresh subscriber count. */
+  /**
+   * A topic by name (including deleted ones), or null. A group topic's subscriber count is
+   * recounted (live subscriptions under its `grp…` and `chn…` names) and stored when it differed.
+   */
   topicGet(name: string): Promise<Topic | null>;
   /**
    * A user's subscriptions except `me` and `fnd`, each with the topic's (or, for p2p, the peer's)
@@ -160,13 +170,17 @@ export interface Adapter {
   ownTopics(uid: Uid): Promise<string[]>;
   /** `chn…` names of channels the user reads with notifications (P) on. */
   channelsForUser(uid: Uid): Promise<string[]>;
-  /** Creates or revives subscriptions to one topic, adding them to its subscriber count. */
+  /**
+   * Creates or revives subscriptions to one topic (`topic` empty for `me`/`fnd` records). The
+   * group's subscriber count (`chn…` names count for their group) grows by the subscriptions that
+   * were missing or deleted; re-creating a live one changes it but does not count it twice.
+   */
   topicShare(topic: string, subs: Subscription[]): Promise<void>;
   /** Deletes a topic: hard removes it with subscriptions, messages and logs; soft marks it deleted. */
   topicDelete(topic: string, isChan: boolean, hard: boolean): Promise<void>;
   /** Records a new message: the topic's seq becomes `seqId` and touched becomes the message time. */
   topicUpdateOnMessage(topic: string, seqId: number, at: Date): Promise<void>;
-  /** Recounts the topic's subscribers. */
+  /** Recounts a group topic's subscribers: live subscriptions under its `grp…` and `chn…` names. */
   topicUpdateSubCnt(topic: string): Promise<void>;
   /** Updates the given fields (tags are re-indexed). Without `touchedAt`, `updatedAt` also sets it. */
   topicUpdate(topic: string, update: TopicUpdate): Promise<void>;

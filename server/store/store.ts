@@ -221,18 +221,22 @@ export class Store {
 
   // ---- topics ----
 
-  /** Creates a group topic (or `slf`) and, when there is an owner, the owner's full subscription. */
+  /**
+   * Creates a group topic (or `slf`) and, when there is an owner, the owner's full subscription.
+   * The subscriber count starts at 0 and the owner's subscription makes it 1.
+   */
   async createTopic(
-    topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt'> & { createdAt?: Date },
+    topic: Omit<Topic, 'createdAt' | 'updatedAt' | 'touchedAt' | 'subCnt'> & { createdAt?: Date },
     ownerWant = MODE_CFULL,
     ownerPrivate: unknown = null,
     ownerGiven = MODE_CFULL,
   ): Promise<Topic> {
     const createdAt = topic.createdAt ?? new Date();
-    const full: Topic = { ...topic, createdAt, updatedAt: createdAt, touchedAt: createdAt };
+    const full: Topic = { ...topic, createdAt, updatedAt: createdAt, touchedAt: createdAt, subCnt: 0 };
     await this.adapter.topicCreate(full);
     if (full.owner !== 0n) {
       await this.adapter.topicShare(full.name, [this.subscription(full.owner, full.name, ownerWant, ownerGiven, ownerPrivate, createdAt)]);
+      full.subCnt = 1;
     }
     return full;
   }
@@ -259,7 +263,8 @@ export class Store {
 
   /**
    * Saves messages of one topic in one transaction with the topic's seq; when `readBySender`,
-   * each sender's read and recv marks move to their message.
+   * each sender's read and recv marks move to their message. Read marks leave the subscription's
+   * `updatedAt` alone: a contact list asked for changes since a time (`ims`) does not report them.
    */
   async saveMessages(topic: string, msgs: Message[], readBySender: boolean): Promise<void> {
     await this.adapter.messageSaveAll(topic, msgs);
@@ -271,14 +276,15 @@ export class Store {
         }
       }
       for (const [from, seq] of last) {
-        await this.adapter.subsUpdate(topic, from, { recvSeqId: seq, readSeqId: seq, updatedAt: new Date() });
+        await this.adapter.subsUpdate(topic, from, { recvSeqId: seq, readSeqId: seq });
       }
     }
   }
 
   /**
    * Deletes messages: hard (`forUser` zero) or for one user; `delId` 0 deletes everything.
-   * Records the delete id on the topic and on the subscription(s) concerned.
+   * Records the delete id on the topic and on the subscription(s) concerned (their `updatedAt`
+   * stays: a deletion is not a change of the subscription a contact list reports).
    */
   async deleteMessages(topic: string, delId: number, forUser: Uid, msgDelAgeMs: number, ranges: Range[]): Promise<void> {
     if (delId <= 0) {
@@ -291,7 +297,7 @@ export class Store {
     }
     await this.adapter.messageDeleteList(topic, toDel);
     await this.adapter.topicUpdate(topic, { delId });
-    await this.adapter.subsUpdate(topic, forUser, { delId, updatedAt: new Date() });
+    await this.adapter.subsUpdate(topic, forUser, { delId });
   }
 
   /** Deleted ranges visible to the user, merged, and the largest delete id among them. */

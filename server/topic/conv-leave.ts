@@ -38,9 +38,7 @@ export async function leaveAndUnsubscribe(t: ConvTopic, sess: Session, req: Requ
   const [oldWant, oldGiven] = asChan ? [MODE_CCHN_READER, MODE_CCHN_READER] : [pud?.modeWant ?? MODE_UNSET, pud?.modeGiven ?? MODE_UNSET];
   t.notifySubChange(uid, uid, asChan, oldWant, oldGiven, MODE_UNSET, MODE_UNSET, sess.sid);
   t.evictUser(uid, true, sess.sid);
-  if (t.cat === 'grp') {
-    t.subCnt = Math.max(0, t.subCnt - 1);
-  }
+  t.memberRemoved();
   if (t.cat === 'p2p' && t.subsCount() === 0) {
     // Both participants left: the topic goes too.
     await t.ctx.hub.deleteTopic(t, null);
@@ -77,7 +75,5 @@ export async function deleteSubscription(t: ConvTopic, req: Request<DelMsg>): Pr
   }
   t.notifySubChange(target, req.asUser, false, pud.modeWant, pud.modeGiven, MODE_UNSET, MODE_UNSET, req.sess.sid);
   t.evictUser(target, true);
-  if (t.cat === 'grp') {
-    t.subCnt = Math.max(0, t.subCnt - 1);
-  }
+  t.memberRemoved();
 }

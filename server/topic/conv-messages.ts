@@ -75,7 +75,7 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     }
   }
   for (const [from, last] of lastBySender) {
-    await t.ctx.store.adapter.subsUpdate(t.name, from, { recvSeqId: last, readSeqId: last, updatedAt: new Date() }).catch((err: unknown) => {
+    await t.ctx.store.adapter.subsUpdate(t.name, from, { recvSeqId: last, readSeqId: last }).catch((err: unknown) => {
       t.ctx.log.warn(`topic ${t.name}: failed to mark own message read: ${String(err)}`);
     });
   }

@@ -6,7 +6,6 @@ import type { GetMsg, GetOpts, GetQuery, SetMsg, SubMsg } from '../../src/wire/c
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
-import { errorReply } from '../session/error-reply.js';
 import type { Request } from '../session/request.js';
 import type { QueryOpt, Subscription, TopicUpdate } from '../store/types.js';
 import type { ConvTopic } from './conversation.js';
@@ -14,7 +13,8 @@ import { replyGetData, replyGetDel } from './conv-messages.js';
 import { replySetSub } from './conv-subscribe.js';
 import { replyGetTags, replySetTags } from './me-meta.js';
 import { defaultAccessUpdate, replyGetDesc } from './meta-desc.js';
-import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
+import { answerParts, setWhat } from './meta-parts.js';
+import { META_AUX, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
 import { mergeValue } from './merge.js';
 import { fileIdFromUrl } from './attachments.js';
 
@@ -22,40 +22,17 @@ import { fileIdFromUrl } from './attachments.js';
 
 type AnyReq = Request<GetMsg> | Request<SubMsg>;
 
-/** Runs one part of a multi-part request; its failure is that part's reply only. */
-async function part(t: ConvTopic, req: Request, fn: () => unknown): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (!(err instanceof ProtocolError)) {
-      t.ctx.log.warn(`topic ${t.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    }
-    req.sess.send(errorReply(err, req.msg.id, req.original, new Date()));
-  }
-}
-
-/** The parts of a `{get}` (or of the `get` inside a `{sub}`), in the reference's order. */
+/** The parts of a `{get}` (or of the `get` inside a `{sub}`), each answered on its own. */
 export async function replyConvGets(t: ConvTopic, req: AnyReq, get: GetQuery, asChan: boolean): Promise<void> {
-  const what = metaWhat(get.what);
-  if (what & META_DESC) await part(t, req, () => replyGetDesc(t, req, get.desc));
-  if (what & META_SUB) await part(t, req, () => replyGetSub(t, req, get.sub, asChan));
-  if (req.msg.type === 'sub') {
-    if (what & META_TAGS) await part(t, req, () => replyGetTags(t, req));
-    if (what & META_CRED) await part(t, req, () => denyCred());
-    if (what & META_AUX) await part(t, req, () => replyGetAux(t, req));
-    if (what & META_DATA) await part(t, req, () => replyGetData(t, req, get.data, asChan));
-    if (what & META_DEL) await part(t, req, () => replyGetDel(t, req, get.del));
-  } else {
-    if (what & META_DATA) await part(t, req, () => replyGetData(t, req, get.data, asChan));
-    if (what & META_DEL) await part(t, req, () => replyGetDel(t, req, get.del));
-    if (what & META_TAGS) await part(t, req, () => replyGetTags(t, req));
-    if (what & META_CRED) await part(t, req, () => denyCred());
-    if (what & META_AUX) await part(t, req, () => replyGetAux(t, req));
-  }
-}
-
-function denyCred(): never {
-  throw new ProtocolError('operationNotAllowed');
+  await answerParts(t, req, metaWhat(get.what), {
+    [META_DESC]: () => replyGetDesc(t, req, get.desc),
+    [META_SUB]: () => replyGetSub(t, req, get.sub, asChan),
+    [META_DATA]: () => replyGetData(t, req, get.data, asChan),
+    [META_DEL]: () => replyGetDel(t, req, get.del),
+    [META_TAGS]: () => replyGetTags(t, req),
+    // Credentials are only on me: 405 here.
+    [META_AUX]: () => replyGetAux(t, req),
+  });
 }
 
 export async function handleConvGet(t: ConvTopic, req: Request<GetMsg>): Promise<void> {
@@ -65,12 +42,12 @@ export async function handleConvGet(t: ConvTopic, req: Request<GetMsg>): Promise
 
 export async function handleConvSet(t: ConvTopic, req: Request<SetMsg>): Promise<void> {
   const asChan = t.asChannel(req);
-  const b = req.msg.body;
-  if (b.desc) await part(t, req, () => replySetDesc(t, req, asChan));
-  if (b.sub) await part(t, req, () => replySetSub(t, req, asChan));
-  if (b.tags) await part(t, req, () => replySetTags(t, req));
-  if (b.cred) await part(t, req, () => denyCred());
-  if (b.aux) await part(t, req, () => replySetAux(t, req));
+  await answerParts(t, req, setWhat(req.msg.body), {
+    [META_DESC]: () => replySetDesc(t, req, asChan),
+    [META_SUB]: () => replySetSub(t, req, asChan),
+    [META_TAGS]: () => replySetTags(t, req),
+    [META_AUX]: () => replySetAux(t, req),
+  });
 }
 
 /** `{get what="sub"}`: the subscribers, each shown as the reference shows it to this user. */
@@ -130,8 +107,11 @@ export async function replyGetSub(t: ConvTopic, req: AnyReq, opts: GetOpts | und
         mts.acs = { mode: modeToString(subMode), want: modeToString(s.modeWant), given: modeToString(s.modeGiven) };
       }
       if (sendPubPriv) {
-        mts.public = s.extra?.public ?? undefined;
-        mts.trusted = s.extra?.trusted ?? undefined;
+        // p2p: no public values (the reference reads a p2p topic's subscriptions without them).
+        if (t.cat === 'grp') {
+          mts.public = s.extra?.public ?? undefined;
+          mts.trusted = s.extra?.trusted ?? undefined;
+        }
         if (s.user === req.asUser) mts.private = s.private ?? undefined;
       }
     }
@@ -142,7 +122,8 @@ export async function replyGetSub(t: ConvTopic, req: AnyReq, opts: GetOpts | und
 
 /**
  * `{set desc}`: public, trusted and default access by the group's owner (trusted by root only),
- * private by each subscriber; nothing of a p2p topic but private.
+ * private by each subscriber; of a p2p topic only private (anything else: 403); of `sys` and `slf`
+ * only private, the rest ignored (304 when nothing else changed), as the reference.
  */
 async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean): Promise<void> {
   const now = new Date();
@@ -152,7 +133,9 @@ async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean)
   }
   const core: TopicUpdate = {};
   let sendCommon = false;
-  if (t.cat === 'p2p' || t.cat === 'sys' || t.cat === 'slf') {
+  if (t.cat === 'sys' || t.cat === 'slf') {
+    // Only private is kept; public, trusted and default access are ignored (the reference's replySetDesc).
+  } else if (t.cat === 'p2p') {
     if ((d.public !== undefined && d.public !== null) || (d.trusted !== undefined && d.trusted !== null) || d.defacs) {
       throw new ProtocolError('permissionDenied');
     }

@@ -59,7 +59,8 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
   if (pud && seq > 0) {
     const update = n.what === 'read' ? { readSeqId: pud.readId, recvSeqId: pud.recvId } : { recvSeqId: pud.recvId };
     try {
-      await t.ctx.store.adapter.subsUpdate(asChan ? req.original : t.name, uid, { ...update, updatedAt: new Date() });
+      // Not a change of the subscription (no `updatedAt`): contact lists asked with `ims` skip it.
+      await t.ctx.store.adapter.subsUpdate(asChan ? req.original : t.name, uid, update);
     } catch (err) {
       t.ctx.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
       return;

@@ -80,9 +80,6 @@ export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise
   const hasJoined = acs ? isJoiner(parseMode(acs.mode ?? '') ?? 0) : true;
   if (hasJoined) {
     t.addSession(req.sess, uid, asChan);
-    if (t.cat === 'grp' && flags.newsub) {
-      t.subCnt++;
-    }
   }
   const params: Record<string, unknown> = {};
   if (acs) params.acs = acs;
@@ -180,6 +177,7 @@ export async function thisUserSub(
     }
     if (!storedSub || storedSub.deletedAt !== null) {
       await store.createSubscriptions(store.subscription(uid, tname, pud.modeWant, pud.modeGiven, pud.private));
+      t.memberAdded();
       t.ctx.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_CREATE);
     } else if (asChan && (pud.modeWant !== oldWant || priv !== undefined)) {
       await store.adapter.subsUpdate(tname, uid, { modeWant: pud.modeWant, private: pud.private, updatedAt: new Date() });
@@ -286,6 +284,10 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
   if (!host || !isSharer(hostMode) || asChan) {
     throw new ProtocolError('permissionDenied');
   }
+  if (t.cat === 'slf' || (t.cat === 'p2p' && !t.perUser.has(target))) {
+    // Unlike the reference, which would subscribe the user: slf has one user, p2p its two.
+    throw new ProtocolError('permissionDenied');
+  }
   let modeGiven = parseWant(req.msg.body.sub?.mode);
   if (modeGiven !== MODE_UNSET && t.cat === 'p2p') {
     modeGiven = (modeGiven & t.ctx.p2pMode) | MODE_APPROVE;
@@ -321,6 +323,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
       throw new ProtocolError('permissionDenied');
     }
     await store.createSubscriptions(store.subscription(target, t.name, modeWant, modeGiven, null));
+    t.memberAdded();
     t.ctx.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
     t.ctx.push.send(pushForSub(t, req.asUser, target, modeWant, modeGiven));
     pud = t.newPerUser();

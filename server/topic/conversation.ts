@@ -383,6 +383,19 @@ export abstract class ConvTopic extends Topic {
     }
   }
 
+  /**
+   * A subscription to the group was created or revived (a member, an invited user, a channel
+   * reader): the member count (`subcnt`) grows, as the stored one does.
+   */
+  memberAdded(): void {
+    if (this.cat === 'grp') this.subCnt++;
+  }
+
+  /** A group subscription was deleted (left, removed): the member count shrinks. */
+  memberRemoved(): void {
+    if (this.cat === 'grp') this.subCnt = Math.max(0, this.subCnt - 1);
+  }
+
   /** The number of subscribers (p2p: not deleted ones). */
   subsCount(): number {
     if (this.cat === 'p2p') {

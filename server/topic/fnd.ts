@@ -1,18 +1,19 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { MODE_CCHN_READER, MODE_CME_FND, MODE_NONE, MODE_UNSET, modeToString } from '../../src/model/access.js';
 import { isChannel, parseUserId, userId, type Uid } from '../../src/model/uid.js';
-import type { DelMsg, GetMsg, LeaveMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
+import type { DelMsg, GetMsg, GetQuery, LeaveMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../session/request.js';
 import type { Session } from '../session/session.js';
 import { privateUpdate, replyGetDesc } from './meta-desc.js';
-import { META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
+import { answerParts, denied, noDeletions, setWhat } from './meta-parts.js';
+import { META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
 import { mergeValue } from './merge.js';
 import type { Routed } from './routed.js';
 import { parseSearchQuery } from './search-query.js';
-import { attachAndReply, subRequest, updateOwnSubscription } from './subscribe.js';
+import { attachAndReply, replySetOwnSub, subRequest, updateOwnSubscription } from './subscribe.js';
 import { filterTags, isPrefixed, validateTag } from './tags.js';
 import { Topic, type TopicCat } from './topic.js';
 
@@ -63,29 +64,34 @@ export class FndTopic extends Topic {
     attachAndReply(this, req, acs);
     const get = req.msg.body.get;
     if (get) {
-      const what = metaWhat(get.what);
-      if (what & META_DESC) replyGetDesc(this, req, get.desc);
-      if (what & META_SUB) await this.replyFind(req);
-      if (what & META_TAGS) await this.replyAlias(req);
+      await this.replyGets(req, get);
     }
+  }
+
+  /** The parts of a `{get}`: results, alias check; no messages (R is never given), no credentials or aux (405). */
+  private async replyGets(req: Request<GetMsg | SubMsg>, get: GetQuery): Promise<void> {
+    await answerParts(this, req, metaWhat(get.what), {
+      [META_DESC]: () => replyGetDesc(this, req, get.desc),
+      [META_SUB]: () => this.replyFind(req),
+      [META_DATA]: denied,
+      [META_DEL]: () => noDeletions(req, get.del),
+      [META_TAGS]: () => this.replyAlias(req),
+    });
   }
 
   protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
     const msg = req.msg;
     if (msg.type === 'get') {
-      const r = req as Request<GetMsg>;
-      const what = metaWhat(msg.body.what);
-      if (what & META_DESC) replyGetDesc(this, r, msg.body.desc);
-      if (what & META_SUB) await this.replyFind(r);
-      if (what & META_TAGS) await this.replyAlias(r);
-      if (what & ~(META_DESC | META_SUB | META_TAGS)) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
+      await this.replyGets(req as Request<GetMsg>, msg.body);
       return;
     }
     if (msg.type === 'set') {
       const r = req as Request<SetMsg>;
-      if (msg.body.desc) await this.setQuery(r);
-      if (msg.body.sub || msg.body.cred || msg.body.aux) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
-      if (msg.body.tags) req.sess.send(reply('operationNotAllowed', msg.id, req.original, new Date()));
+      // Tags, credentials and aux are not fnd's (405).
+      await answerParts(this, r, setWhat(msg.body), {
+        [META_DESC]: () => this.setQuery(r),
+        [META_SUB]: () => replySetOwnSub(this, r),
+      });
       return;
     }
     throw new ProtocolError('permissionDenied');
@@ -95,7 +101,8 @@ export class FndTopic extends Topic {
   private async setQuery(req: Request<SetMsg>): Promise<void> {
     const now = new Date();
     const desc = req.msg.body.desc!;
-    if (desc.trusted !== undefined || desc.defacs !== undefined) {
+    // fnd has no trusted value (403); default access is ignored, as the reference does.
+    if (desc.trusted !== undefined) {
       throw new ProtocolError('permissionDenied');
     }
     const current = this.queries.get(req.sess) ?? null;

@@ -105,7 +105,6 @@ export class GroupTopic extends ConvTopic {
         access: this.access,
         seqId: 0,
         delId: 0,
-        subCnt: 1,
         public: this.public,
         trusted: this.trusted,
         tags: this.tags,
@@ -116,8 +115,8 @@ export class GroupTopic extends ConvTopic {
     );
     const pud = ConvTopic.perUser(want, MODE_CFULL, priv);
     this.perUser.set(this.owner, pud);
-    // The owner's subscription counts when it completes.
-    this.subCnt = 0;
+    // The owner, the one member so far.
+    this.subCnt = 1;
     this.setSubFlags(req, { created: true, newsub: true });
   }
 }

@@ -160,9 +160,12 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
   req.sess.send(reply('ok', req.msg.id, req.original, now));
 }
 
-/** `{get what="tags"}` on me or a group (owner only). */
+/** `{get what="tags"}` on me or a group (owner only); other kinds have no tags to show (405). */
 export function replyGetTags(t: Topic, req: Request<GetMsg | SubMsg>): void {
   const now = new Date();
+  if (t.cat !== 'me' && t.cat !== 'grp') {
+    throw new ProtocolError('operationNotAllowed');
+  }
   if (t.cat === 'grp' && t.owner !== req.asUser) {
     throw new ProtocolError('permissionDenied');
   }

@@ -1,18 +1,19 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { MODE_CME_FND, MODE_PRES } from '../../src/model/access.js';
 import { parseUserId, type Uid } from '../../src/model/uid.js';
-import type { DelMsg, GetMsg, LeaveMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
+import type { DelMsg, GetMsg, GetQuery, LeaveMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { Request } from '../session/request.js';
 import type { Session } from '../session/session.js';
 import { Contacts } from './contacts.js';
 import { replyGetDesc } from './meta-desc.js';
-import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
+import { answerParts, denied, noDeletions, setWhat } from './meta-parts.js';
+import { META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
 import { meDelCred, meGetCreds, meGetSub, meSetCred, meSetDesc, replyGetTags, replySetTags } from './me-meta.js';
 import { notifyOn } from './presence.js';
 import type { Routed } from './routed.js';
-import { attachAndReply, presenceTurnedOff, subRequest, updateOwnSubscription } from './subscribe.js';
+import { attachAndReply, presenceTurnedOff, replySetOwnSub, subRequest, updateOwnSubscription } from './subscribe.js';
 import { Topic, type TopicCat } from './topic.js';
 
 /** How long a user-agent change waits before contacts hear about it (the reference's delay). */
@@ -116,38 +117,37 @@ export class MeTopic extends Topic {
 
   private async replyEmbeddedGet(req: Request<SubMsg>): Promise<void> {
     const get = req.msg.body.get;
-    if (!get) {
-      return;
+    if (get) {
+      await this.replyGets(req, get);
     }
-    const what = metaWhat(get.what);
-    if (what & META_DESC) replyGetDesc(this, req, get.desc);
-    if (what & META_SUB) await meGetSub(this, req, get.sub);
-    if (what & META_TAGS) replyGetTags(this, req);
-    if (what & META_CRED) await meGetCreds(this, req);
-    if (what & (META_DATA | META_DEL)) req.sess.send(reply('permissionDenied', req.msg.id, req.original, new Date()));
-    if (what & META_AUX) req.sess.send(reply('operationNotAllowed', req.msg.id, req.original, new Date()));
+  }
+
+  /** The parts of a `{get}` (or of a `{sub}`'s get): me has no messages (R is never given) and no aux. */
+  private async replyGets(req: Request<GetMsg | SubMsg>, get: GetQuery): Promise<void> {
+    await answerParts(this, req, metaWhat(get.what), {
+      [META_DESC]: () => replyGetDesc(this, req, get.desc),
+      [META_SUB]: () => meGetSub(this, req, get.sub),
+      [META_DATA]: denied,
+      [META_DEL]: () => noDeletions(req, get.del),
+      [META_TAGS]: () => replyGetTags(this, req),
+      [META_CRED]: () => meGetCreds(this, req),
+    });
   }
 
   protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
     const msg = req.msg;
     if (msg.type === 'get') {
-      const r = req as Request<GetMsg>;
-      const what = metaWhat(msg.body.what);
-      if (what & META_DESC) replyGetDesc(this, r, msg.body.desc);
-      if (what & META_SUB) await meGetSub(this, r, msg.body.sub);
-      if (what & META_TAGS) replyGetTags(this, r);
-      if (what & META_CRED) await meGetCreds(this, r);
-      if (what & (META_DATA | META_DEL)) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
-      if (what & META_AUX) req.sess.send(reply('operationNotAllowed', msg.id, req.original, new Date()));
+      await this.replyGets(req as Request<GetMsg>, msg.body);
       return;
     }
     if (msg.type === 'set') {
       const r = req as Request<SetMsg>;
-      if (msg.body.desc) await meSetDesc(this, r);
-      if (msg.body.sub) req.sess.send(reply('permissionDenied', msg.id, req.original, new Date()));
-      if (msg.body.tags) await replySetTags(this, r);
-      if (msg.body.cred) await meSetCred(this, r);
-      if (msg.body.aux) req.sess.send(reply('operationNotAllowed', msg.id, req.original, new Date()));
+      await answerParts(this, r, setWhat(msg.body), {
+        [META_DESC]: () => meSetDesc(this, r),
+        [META_SUB]: () => this.setOwnSub(r),
+        [META_TAGS]: () => replySetTags(this, r),
+        [META_CRED]: () => meSetCred(this, r),
+      });
       return;
     }
     const d = req as Request<DelMsg>;
@@ -161,6 +161,16 @@ export class MeTopic extends Topic {
         throw new ProtocolError('permissionDenied');
       default:
         throw new ProtocolError('malformed');
+    }
+  }
+
+  /** `{set sub}`: the user's own mode on me; turning P off hides the user from contacts, on shows again. */
+  private async setOwnSub(req: Request<SetMsg>): Promise<void> {
+    const { before, after } = await replySetOwnSub(this, req);
+    if ((before & MODE_PRES) !== 0 && (after & MODE_PRES) === 0) {
+      this.presUsersOfInterest('off+dis', this.userAgent);
+    } else if ((before & MODE_PRES) === 0 && (after & MODE_PRES) !== 0) {
+      this.presUsersOfInterest('on+en', this.userAgent);
     }
   }
 

@@ -57,7 +57,7 @@ export class SlfTopic extends ConvTopic {
     this.updated = now;
     this.touched = now;
     await store.createTopic(
-      { name: this.name, createdAt: now, state: ObjState.OK, stateAt: null, useBt: false, owner: this.owner, access: this.access, seqId: 0, delId: 0, subCnt: 1, public: null, trusted: null, tags: this.tags, aux: null },
+      { name: this.name, createdAt: now, state: ObjState.OK, stateAt: null, useBt: false, owner: this.owner, access: this.access, seqId: 0, delId: 0, public: null, trusted: null, tags: this.tags, aux: null },
       MODE_CSELF,
       priv,
       MODE_CSELF,

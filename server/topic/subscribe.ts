@@ -1,5 +1,6 @@
-import { MODE_JOIN, MODE_OWNER, MODE_PRES, MODE_UNSET, modeToString, parseMode } from '../../src/model/access.js';
-import type { SubMsg } from '../../src/wire/client-messages.js';
+import { MODE_JOIN, MODE_NONE, MODE_OWNER, MODE_PRES, MODE_UNSET, modeDelta, modeToString, parseMode } from '../../src/model/access.js';
+import { parseUserId, userId } from '../../src/model/uid.js';
+import type { SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { AccessModeMsg } from '../../src/wire/server-messages.js';
@@ -12,21 +13,25 @@ import type { Topic } from './topic.js';
  * `{sub set}`, attaching the session, and the ctrl reply carrying the new access mode.
  */
 
+/** A requested mode: unset when none is given; malformed when it does not parse. */
+function wantedMode(text: string | undefined): number {
+  if (!text) {
+    return MODE_UNSET;
+  }
+  const m = parseMode(text);
+  if (m === null) {
+    throw new ProtocolError('malformed');
+  }
+  return m;
+}
+
 /** What a `{sub}` asks to change about the user's own subscription. */
 export function subRequest(req: Request<SubMsg>): { want: number; priv: unknown } {
   const set = req.msg.body.set;
   if (set?.sub?.user) {
     throw new ProtocolError('malformed');
   }
-  let want = MODE_UNSET;
-  if (set?.sub?.mode) {
-    const m = parseMode(set.sub.mode);
-    if (m === null) {
-      throw new ProtocolError('malformed');
-    }
-    want = m;
-  }
-  return { want, priv: set?.desc?.private };
+  return { want: wantedMode(set?.sub?.mode), priv: set?.desc?.private };
 }
 
 /**
@@ -36,11 +41,11 @@ export function subRequest(req: Request<SubMsg>): { want: number; priv: unknown 
  */
 export async function updateOwnSubscription(
   t: Topic,
-  req: Request<SubMsg>,
+  req: Request<SubMsg | SetMsg>,
   want: number,
   priv: unknown,
   force = false,
-): Promise<{ acs: AccessModeMsg | null; oldMode: number }> {
+): Promise<{ acs: AccessModeMsg | null; oldWant: number; oldGiven: number; oldMode: number }> {
   const pud = t.perUser.get(req.asUser);
   if (!pud) {
     throw new ProtocolError('permissionDenied');
@@ -78,7 +83,43 @@ export async function updateOwnSubscription(
     throw new ProtocolError('permissionDenied');
   }
   const acs = changed || force ? { want: modeToString(pud.modeWant), given: modeToString(pud.modeGiven), mode: modeToString(pud.modeWant & pud.modeGiven) } : null;
-  return { acs, oldMode: oldWant & oldGiven };
+  return { acs, oldWant, oldGiven, oldMode: oldWant & oldGiven };
+}
+
+/** A mode change for presence: what was added and removed (`+W-P`), or the new mode when there was none. */
+function modeChange(before: number, after: number): string {
+  return before !== MODE_UNSET && before !== MODE_NONE ? modeDelta(before, after) : modeToString(after);
+}
+
+/**
+ * `{set sub}` on `me` or `fnd` (the reference's `thisUserSub`): the user changes the mode wanted
+ * on the own subscription; 200 with the resulting `acs`, or 304 when nothing changed. Another
+ * user's subscription is not there to change: 403 (the reference would create one). The user's
+ * other sessions attached here hear `{pres what:"acs"}`. Returns the mode (want & given) before
+ * and after, for the kind to announce presence turned off or on.
+ */
+export async function replySetOwnSub(t: Topic, req: Request<SetMsg>): Promise<{ before: number; after: number }> {
+  const sub = req.msg.body.sub ?? {};
+  if (sub.user) {
+    const target = parseUserId(sub.user);
+    if (target === 0n) {
+      throw new ProtocolError('malformed');
+    }
+    if (target !== req.asUser) {
+      throw new ProtocolError('permissionDenied');
+    }
+  }
+  const { acs, oldWant, oldGiven, oldMode } = await updateOwnSubscription(t, req, wantedMode(sub.mode), undefined);
+  const now = new Date();
+  if (!acs) {
+    req.sess.send(reply('notModified', req.msg.id, req.original, now));
+    return { before: oldMode, after: oldMode };
+  }
+  const pud = t.perUser.get(req.asUser)!;
+  const dacs = { want: modeChange(oldWant, pud.modeWant), given: modeChange(oldGiven, pud.modeGiven) };
+  t.broadcast({ pres: { topic: t.original(req.asUser), what: 'acs', dacs } }, { singleUser: userId(req.asUser), skipSid: req.sess.sid });
+  req.sess.send(reply('ok', req.msg.id, req.original, now, { acs }));
+  return { before: oldMode, after: pud.modeWant & pud.modeGiven };
 }
 
 /** Whether presence was on before and is off now (the user turned P off). */

@@ -67,6 +67,10 @@ export abstract class Topic {
   touched = new Date(0);
   lastId = 0;
   delId = 0;
+  /**
+   * Group topics: the member count shown as `subcnt`, every live subscription including channel
+   * readers, kept equal to the stored count (the reference's `topics.subcnt` recount).
+   */
   subCnt = 0;
   owner: Uid = 0n;
   access: DefaultAccess = { auth: MODE_NONE, anon: MODE_NONE };

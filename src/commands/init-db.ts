@@ -71,6 +71,7 @@ async function prepareDatabase(store: Store, opts: InitDbOptions, out: Output): 
   }
   if (opts.upgrade) {
     out.info(`The database is already at schema version ${SCHEMA_VERSION}.`);
+    await store.adapter.upgradeDb((msg) => out.info(`  ${msg}`));
   }
   return 'ready';
 }

@@ -191,7 +191,6 @@ async function makeGroup(store: Store, owner: Uid, title: string, members: Uid[]
     access: { auth: MODE_CPUBLIC, anon: MODE_NONE },
     seqId: 0,
     delId: 0,
-    subCnt: 0,
     public: { fn: title },
     trusted: null,
     tags: [],

@@ -8,7 +8,7 @@ import { grpToChn, p2pName, parseUserId, userId, type Uid } from '../../src/mode
 import { verifyPassword } from '../../server/auth/basic/password.js';
 import type { Store } from '../../server/store/store.js';
 import { runTinode } from '../helpers/cli.js';
-import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
+import { newTestDb, openStore, storeMemberCount, storedMemberCounts, testDbKinds, type TestDb } from '../helpers/databases.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'tinode-data', 'data.json');
 const { kinds, skipped } = await testDbKinds();
@@ -95,10 +95,16 @@ describe.each(kinds)('tinode init-db on %s', (kind) => {
     expect(reset.stderr).toMatch(/Resetting the database/);
   });
 
-  it('says the schema is current on --upgrade', async () => {
+  it('says the schema is current on --upgrade, and recounts member counts stored wrong', async () => {
+    const counts = await storedMemberCounts(db.url);
+    const [grp, right] = Object.entries(counts)[0]!;
+    // An earlier version stored a new group's owner twice.
+    await storeMemberCount(db.url, grp, right + 1);
     const r = await runTinode(['init-db', '--db', db.url, '--upgrade']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/already at schema version 116/);
+    expect(r.stderr).toMatch(/member counts of 1 group topic recounted/);
+    expect(await storedMemberCounts(db.url)).toEqual(counts);
   });
 
   it('adds a root user with a generated password, and promotes a user to root', async () => {

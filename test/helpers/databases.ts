@@ -175,3 +175,18 @@ export function forgetKeys(url: string): Promise<void> {
     await db('kvmeta').where('key', 'like', 'secret.%').del();
   });
 }
+
+/** The stored member count (`topics.subcnt`) of every group topic, by name. */
+export function storedMemberCounts(url: string): Promise<Record<string, number>> {
+  return withRawDb(url, async (db) => {
+    const rows = (await db('topics').select('name', 'subcnt').where('name', 'like', 'grp%')) as { name: string; subcnt: unknown }[];
+    return Object.fromEntries(rows.map((r) => [r.name.trim(), Number(r.subcnt)]));
+  });
+}
+
+/** Overwrites a group's stored member count, as an older server may have left it. */
+export function storeMemberCount(url: string, topic: string, count: number): Promise<void> {
+  return withRawDb(url, async (db) => {
+    await db('topics').where('name', topic).update({ subcnt: count });
+  });
+}

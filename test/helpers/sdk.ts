@@ -12,6 +12,8 @@ export const DEMO_KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
 export interface MetaQueryBuilder {
   withDesc(): MetaQueryBuilder;
   withSub(): MetaQueryBuilder;
+  /** Subscriptions changed since the newest one the SDK has seen (all of them the first time). */
+  withLaterSub(limit?: number): MetaQueryBuilder;
   withTags(): MetaQueryBuilder;
   withCred(): MetaQueryBuilder;
   withLaterData(limit?: number): MetaQueryBuilder;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUserId } from '../../src/model/uid.js';
-import { RawClient } from '../helpers/raw.js';
+import { RawClient, waitFor } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Details of `me`, `fnd` and `{hi}` that apps rely on, over raw JSON. */
@@ -68,6 +68,27 @@ describe('me', () => {
     }
     c.close();
     other.close();
+  });
+});
+
+describe('me: the own subscription', () => {
+  it('changes with {set sub}: without P the user goes offline to contacts, with P back online; other sessions hear acs', async () => {
+    const { c: carol, uid: carolId } = await user('carol');
+    await carol.reply({ sub: { id: 's', topic: 'me' } });
+    const { c: other } = await user('carol');
+    await other.reply({ sub: { id: 's', topic: 'me' } });
+    const { c: bob, uid: bobId } = await user('bob');
+    await bob.reply({ sub: { id: 's', topic: 'me' } });
+    const hidden = await carol.reply({ set: { id: 'h', topic: 'me', sub: { mode: 'JS' } } });
+    expect(hidden.ctrl).toMatchObject({ code: 200, params: { acs: { want: 'JS', mode: 'JS' } } });
+    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'off', 'carol off');
+    await waitFor(other, (m) => m.pres?.topic === 'me' && m.pres.what === 'acs', 'acs on the other session');
+    expect((await carol.reply({ set: { id: 'h2', topic: 'me', sub: { mode: 'JS' } } })).ctrl?.code).toBe(304);
+    // Another user's subscription is not on me.
+    expect((await carol.reply({ set: { id: 'o', topic: 'me', sub: { user: bobId, mode: 'JPS' } } })).ctrl?.code).toBe(403);
+    expect((await carol.reply({ set: { id: 'v', topic: 'me', sub: { mode: 'JPS' } } })).ctrl?.code).toBe(200);
+    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'on', 'carol on');
+    for (const c of [carol, other, bob]) c.close();
   });
 });
 

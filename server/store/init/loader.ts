@@ -188,7 +188,6 @@ async function loadGroupTopics(ctx: Ctx, summary: LoadSummary): Promise<void> {
         },
         seqId: 0,
         delId: 0,
-        subCnt: 0,
         public: parsePublic(ctx, g.public, at),
         trusted: g.trusted && Object.keys(g.trusted).length > 0 ? g.trusted : null,
         tags: g.tags ?? [],

@@ -5,6 +5,7 @@ import { accessFromDb, idFromDb, subFromRow } from './codec.js';
 import { rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, decodeJson, decodeTime, decodeTimeRequired, encodeTime } from './dialect.js';
 import { SUB_COLUMNS } from './subs.js';
+import { isGroupName } from './topics.js';
 
 /**
  * The two join queries behind contact lists: a user's subscriptions with their topics (or p2p
@@ -104,7 +105,8 @@ export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, op
       sub.extra.state = toObjState(decodeInt(t.state));
       sub.extra.touchedAt = decodeTime(t.touchedat) ?? undefined;
       sub.extra.seqId = decodeInt(t.seqid);
-      if (!sub.topic.startsWith('p2p')) {
+      if (isGroupName(sub.topic)) {
+        // As the reference: member count and public of groups only (not of sys or slf).
         sub.extra.subCnt = decodeInt(t.subcnt);
         sub.extra.public = decodeJson(t.public);
         sub.extra.trusted = decodeJson(t.trusted);

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { StoreError } from '../errors.js';
 import { ObjState } from '../types.js';
-import { rawRows, type Ctx } from './context.js';
+import { affected, type Ctx } from './context.js';
 import { decodeInt, encodeTime } from './dialect.js';
 import { addColumn, addIndex, createTable, SCHEMA_VERSION, TABLES, type TableSpec } from './schema.js';
 import { knexConfig, type ConnectionSettings } from './settings.js';
@@ -223,15 +223,26 @@ const UPGRADES: UpgradeStep[] = [
     from: 115,
     async run(ctx, s) {
       await addColumns(ctx, s, 'topics', ['subcnt']);
-      await rawRows(
-        ctx,
-        `UPDATE topics SET subcnt=(SELECT COUNT(*) FROM subscriptions AS s
-          WHERE (s.topic=topics.name OR s.topic=${ctx.d.concat("'chn'", 'SUBSTR(topics.name,4)')}) AND s.deletedat IS NULL)
-          WHERE topics.name LIKE 'grp%'`,
-      );
+      await recountMembers(ctx);
     },
   },
 ];
+
+/**
+ * Sets each group topic's stored member count (`subcnt`) to its live subscriptions under the
+ * `grp…` and `chn…` names, as the reference's `TopicUpdateSubCnt` does for one topic. Returns how
+ * many topics were corrected.
+ */
+export async function recountMembers(ctx: Ctx): Promise<number> {
+  const live = () =>
+    ctx
+      .db('subscriptions')
+      .count('*')
+      .whereNull('deletedat')
+      .where((q) => q.whereRaw('subscriptions.topic=topics.name').orWhereRaw(`subscriptions.topic=${ctx.d.concat("'chn'", 'SUBSTR(topics.name,4)')}`));
+  const n: unknown = await ctx.db('topics').where('name', 'like', 'grp%').whereNot('subcnt', live()).update({ subcnt: live() });
+  return affected(n);
+}
 
 /** Brings the schema from an older version to {@link SCHEMA_VERSION}, step by step. */
 export async function upgradeDb(ctx: Ctx, s: ConnectionSettings, log: (msg: string) => void = () => {}): Promise<void> {
@@ -254,5 +265,10 @@ export async function upgradeDb(ctx: Ctx, s: ConnectionSettings, log: (msg: stri
     version += 1;
     await ctx.db('kvmeta').where('key', 'version').update({ value: String(version) });
     log(`schema upgraded to version ${version}`);
+  }
+  // Counts stored by older servers may be off (earlier versions of this server counted the owner of a new group twice).
+  const fixed = await recountMembers(ctx);
+  if (fixed > 0) {
+    log(`member counts of ${fixed} group topic${fixed === 1 ? '' : 's'} recounted`);
   }
 }

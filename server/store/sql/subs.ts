@@ -26,9 +26,11 @@ export const SUB_COLUMNS = [
 /**
  * Inserts a subscription or, when the user had one, resets it (undeleted, counters cleared, new
  * modes). `keepPrivate` keeps the existing private value. An owner subscription sets the owner.
+ * Returns whether the subscription is new: there was none, or it was deleted.
  */
-export async function createSubscription(ctx: Ctx, sub: Subscription, keepPrivate: boolean): Promise<void> {
+export async function createSubscription(ctx: Ctx, sub: Subscription, keepPrivate: boolean): Promise<boolean> {
   const userId = sqlId(ctx, sub.user);
+  const prev = (await ctx.db('subscriptions').select('deletedat').where({ topic: sub.topic, userid: userId }).first()) as { deletedat: unknown } | undefined;
   const reset = {
     createdat: encodeTime(sub.createdAt),
     updatedat: encodeTime(sub.updatedAt),
@@ -49,6 +51,7 @@ export async function createSubscription(ctx: Ctx, sub: Subscription, keepPrivat
   if ((sub.modeWant & sub.modeGiven & MODE_OWNER) !== 0) {
     await ctx.db('topics').where('name', sub.topic).update({ owner: userId });
   }
+  return prev === undefined || prev.deletedat !== null;
 }
 
 export async function subscriptionGet(ctx: Ctx, topic: string, user: Uid, keepDeleted: boolean): Promise<Subscription | null> {

@@ -126,11 +126,12 @@ export async function channelsForUser(ctx: Ctx, uid: Uid): Promise<string[]> {
 
 export async function topicShare(ctx: Ctx, topic: string, subs: Subscription[]): Promise<void> {
   await inTx(ctx, async (tx) => {
+    let added = 0;
     for (const sub of subs) {
-      await createSubscription(tx, sub, true);
+      if (await createSubscription(tx, sub, true)) added++;
     }
-    if (topic !== '') {
-      await tx.db('topics').where('name', chnToGrp(topic) || topic).increment('subcnt', subs.length);
+    if (topic !== '' && added > 0) {
+      await tx.db('topics').where('name', chnToGrp(topic) || topic).increment('subcnt', added);
     }
   });
 }
