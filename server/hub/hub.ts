@@ -1,6 +1,6 @@
 import { ACT_DELETE } from '../plugins/config.js';
 import type { ServerContext } from '../context.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { Session } from '../session/session.js';
 import { createTopic } from '../topic/factory.js';
 import type { Routed } from '../topic/routed.js';

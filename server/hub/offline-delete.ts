@@ -4,7 +4,7 @@ import { grpToChn, parseUserId, userId } from '../../src/model/uid.js';
 import type { DelMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerContext } from '../context.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { isStoreError } from '../store/errors.js';
 import { notifyOn, presToUser } from '../topic/presence.js';
 

@@ -4,10 +4,10 @@ import { grpToChn, p2pName, parseP2P, parseUserId, userId } from '../../src/mode
 import type { GetMsg, SetMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { SubscriptionUpdate } from '../store/types.js';
-import { mergeValue } from '../topic/merge.js';
+import { mergeValue } from '../../src/model/merge.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { AccessModeMsg, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { objStateName } from '../store/types.js';
 
 /**

@@ -5,7 +5,7 @@ import { fileCodecs, type FileAuth, type FileCodec, type FileMeta, type FileResp
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply, type ReplyKind } from '../../src/wire/replies.js';
 import type { Logger } from '../log.js';
-import { errorKind } from '../session/error-reply.js';
+import { errorKind } from '../request/error-reply.js';
 import type { AuthSchemes } from '../session/ports.js';
 import { authenticateFile } from './auth.js';
 import type { Media } from './media.js';

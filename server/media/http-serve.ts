@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { posix } from 'node:path';
 import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
-import { errorReply } from '../session/error-reply.js';
+import { errorReply } from '../request/error-reply.js';
 import { apiKeyOf } from '../transport/apikey.js';
 import { remoteAddrOf } from '../transport/remote-addr.js';
 import { authenticateFile, httpCredentials } from './auth.js';

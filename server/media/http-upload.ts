@@ -4,7 +4,7 @@ import busboy from 'busboy';
 import type { Uid } from '../../src/model/uid.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import { errorReply } from '../session/error-reply.js';
+import { errorReply } from '../request/error-reply.js';
 import { apiKeyOf } from '../transport/apikey.js';
 import { remoteAddrOf } from '../transport/remote-addr.js';
 import { authenticateFile, httpCredentials } from './auth.js';

@@ -1,5 +1,5 @@
 import { ACT_CREATE, ACT_UPDATE } from '../plugins/config.js';
-import { linkUserAvatar } from '../topic/attachments.js';
+import { linkUserAvatar } from '../media/attachments.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../../src/model/auth-level.js';
 import { MODE_APPROVE, MODE_CPUBLIC, MODE_NONE, modeToString, parseMode } from '../../src/model/access.js';
 import { parseUserId, userId, type Uid } from '../../src/model/uid.js';
@@ -8,11 +8,11 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import { StoreError } from '../store/errors.js';
 import { ObjState, parseObjState } from '../store/types.js';
-import { normalizeTags, NULL_VALUE, restrictedTagsEqual } from '../topic/tags.js';
-import { addCreds, missingCreds, normalizeCredentials } from './credentials.js';
+import { normalizeTags, NULL_VALUE, restrictedTagsEqual } from '../../src/model/tags.js';
+import { addCreds, missingCreds, normalizeCredentials } from '../validate/credentials.js';
 import { onLogin } from './login.js';
 import { FEATURE_NO_LOGIN, type AuthResult } from './ports.js';
-import type { Request } from './request.js';
+import type { Request } from '../request/request.js';
 import { changeUserState, deleteUser } from './user-admin.js';
 
 /**

@@ -4,10 +4,10 @@ import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import { handleAcc } from './acc.js';
-import { errorReply } from './error-reply.js';
+import { errorReply } from '../request/error-reply.js';
 import { handleHi } from './hello.js';
 import { handleLogin } from './login.js';
-import type { Request } from './request.js';
+import type { Request } from '../request/request.js';
 import type { Session } from './session.js';
 import { handleDel, handleGet, handleLeave, handleNote, handlePub, handleSet, handleSub } from './topic-requests.js';
 

@@ -1,9 +1,9 @@
 import type { HiMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import { MAX_TAG_LENGTH, MIN_TAG_LENGTH, NULL_VALUE } from '../topic/tags.js';
+import { MAX_TAG_LENGTH, MIN_TAG_LENGTH, NULL_VALUE } from '../../src/model/tags.js';
 import { countryOfLanguage, MIN_SUPPORTED_VERSION, parseVersion, platformFromUA, versionCompare } from './client-info.js';
-import type { Request } from './request.js';
+import type { Request } from '../request/request.js';
 
 /**
  * `{hi}`: the handshake (version check, server parameters), and later `{hi}`s that only change

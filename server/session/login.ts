@@ -6,10 +6,10 @@ import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { isStoreError, StoreError } from '../store/errors.js';
 import { ObjState } from '../store/types.js';
-import { missingCreds, validatedCreds } from './credentials.js';
-import { errorKind } from './error-reply.js';
+import { missingCreds, validatedCreds } from '../validate/credentials.js';
+import { errorKind } from '../request/error-reply.js';
 import { FEATURE_NO_LOGIN, FEATURE_VALIDATED, type AuthResult } from './ports.js';
-import type { Request } from './request.js';
+import type { Request } from '../request/request.js';
 import type { Session } from './session.js';
 
 /**

@@ -6,7 +6,7 @@ import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from '../context.js';
-import { SerialQueue } from '../hub/serial-queue.js';
+import { SerialQueue } from '../request/serial-queue.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { Topic } from '../topic/topic.js';
 import type { PromotableSession } from './background.js';

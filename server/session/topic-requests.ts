@@ -3,10 +3,10 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import { offlineGetDesc, offlineGetSub, offlineSetSub } from '../hub/offline.js';
 import { uidToString } from '../../src/model/uid.js';
-import { metaWhat, META_AUX, META_CRED, META_DESC, META_SUB, META_TAGS } from '../topic/meta-what.js';
+import { metaWhat, META_AUX, META_CRED, META_DESC, META_SUB, META_TAGS } from '../../src/wire/meta-what.js';
 import { handleDelUser } from './acc.js';
-import type { Request } from './request.js';
-import { resolveTopic } from './topic-name.js';
+import type { Request } from '../request/request.js';
+import { resolveTopic } from '../request/topic-name.js';
 
 /**
  * The session's side of topic requests: name resolution and the checks the reference makes

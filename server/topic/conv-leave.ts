@@ -4,7 +4,7 @@ import { grpToChn, parseUserId } from '../../src/model/uid.js';
 import type { DelMsg, LeaveMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { Session } from '../session/session.js';
 import { isStoreError } from '../store/errors.js';
 import type { ConvTopic } from './conversation.js';

@@ -4,11 +4,11 @@ import type { DelMsg, GetMsg, GetOpts, PubMsg, SubMsg } from '../../src/wire/cli
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { DataMsg, RangeMsg, ServerMessage } from '../../src/wire/server-messages.js';
-import { errorReply } from '../session/error-reply.js';
-import type { Request } from '../session/request.js';
+import { errorReply } from '../request/error-reply.js';
+import type { Request } from '../request/request.js';
 import { normalizeRanges } from '../store/ranges.js';
 import type { Message, QueryOpt, Range } from '../store/types.js';
-import { fileIdFromUrl } from './attachments.js';
+import { fileIdFromUrl } from '../media/attachments.js';
 import { pushForData } from './conv-push.js';
 import type { ConvTopic } from './conversation.js';
 

@@ -6,7 +6,7 @@ import type { GetMsg, GetOpts, GetQuery, SetMsg, SubMsg } from '../../src/wire/c
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { QueryOpt, Subscription, TopicUpdate } from '../store/types.js';
 import type { ConvTopic } from './conversation.js';
 import { replyGetData, replyGetDel } from './conv-messages.js';
@@ -14,9 +14,9 @@ import { replySetSub } from './conv-subscribe.js';
 import { replyGetTags, replySetTags } from './me-meta.js';
 import { defaultAccessUpdate, replyGetDesc } from './meta-desc.js';
 import { answerParts, setWhat } from './meta-parts.js';
-import { META_AUX, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
-import { mergeValue } from './merge.js';
-import { fileIdFromUrl } from './attachments.js';
+import { META_AUX, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from '../../src/wire/meta-what.js';
+import { mergeValue } from '../../src/model/merge.js';
+import { fileIdFromUrl } from '../media/attachments.js';
 
 /** `{get}` and `{set}` on conversations. Each part of a request is answered on its own. */
 

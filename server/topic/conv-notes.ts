@@ -2,7 +2,7 @@ import { MODE_PRES, MODE_READ, MODE_WRITE } from '../../src/model/access.js';
 import { isChannel, userId } from '../../src/model/uid.js';
 import type { NoteMsg } from '../../src/wire/client-messages.js';
 import type { InfoMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { ConvTopic } from './conversation.js';
 import { pushForRead } from './conv-push.js';
 

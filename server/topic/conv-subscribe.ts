@@ -21,12 +21,12 @@ import type { SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { AccessModeMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { ObjState } from '../store/types.js';
 import type { ConvTopic } from './conversation.js';
 import { replyConvGets } from './conv-meta.js';
 import { pushForSub } from './conv-push.js';
-import { NULL_VALUE } from './tags.js';
+import { NULL_VALUE } from '../../src/model/tags.js';
 
 /**
  * Subscribing to a conversation (the reference's `subscriptionReply`, `thisUserSub` and

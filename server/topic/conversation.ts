@@ -4,7 +4,7 @@ import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { Topic as StoredTopic } from '../store/types.js';
 import type { Session } from '../session/session.js';
 import { handleConvGet, handleConvSet } from './conv-meta.js';

@@ -1,7 +1,7 @@
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { ServerContext } from '../context.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { FndTopic } from './fnd.js';
 import { GroupTopic } from './group.js';
 import { MeTopic } from './me.js';

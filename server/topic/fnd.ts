@@ -5,16 +5,16 @@ import type { DelMsg, GetMsg, GetQuery, LeaveMsg, SetMsg, SubMsg } from '../../s
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { Session } from '../session/session.js';
 import { privateUpdate, replyGetDesc } from './meta-desc.js';
 import { answerParts, denied, noDeletions, setWhat } from './meta-parts.js';
-import { META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from './meta-what.js';
-import { mergeValue } from './merge.js';
+import { META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from '../../src/wire/meta-what.js';
+import { mergeValue } from '../../src/model/merge.js';
 import type { Routed } from './routed.js';
 import { parseSearchQuery } from './search-query.js';
 import { attachAndReply, replySetOwnSub, subRequest, updateOwnSubscription } from './subscribe.js';
-import { filterTags, isPrefixed, validateTag } from './tags.js';
+import { filterTags, isPrefixed, validateTag } from '../../src/model/tags.js';
 import { Topic, type TopicCat } from './topic.js';
 
 /**

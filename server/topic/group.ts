@@ -2,10 +2,10 @@ import { MODE_CCHN_WRITER, MODE_CFULL, MODE_CPUBLIC, MODE_JOIN, MODE_NONE, MODE_
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { ObjState } from '../store/types.js';
 import { ConvTopic } from './conversation.js';
-import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from './tags.js';
+import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from '../../src/model/tags.js';
 import type { TopicCat } from './topic.js';
 
 /** Default access of a new group (JRWPS) or channel (RWPS: readers join as `chn…`). */

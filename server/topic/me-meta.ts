@@ -1,4 +1,4 @@
-import { linkUserAvatar } from './attachments.js';
+import { linkUserAvatar } from '../media/attachments.js';
 import { ACT_UPDATE } from '../plugins/config.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { MODE_JOIN, MODE_PRES, MODE_READ, MODE_UNSET, modeToString } from '../../src/model/access.js';
@@ -7,16 +7,16 @@ import type { DelMsg, GetMsg, GetOpts, SetMsg, SubMsg } from '../../src/wire/cli
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
-import { addCreds, deleteCred, validatedCreds } from '../session/credentials.js';
-import { errorReply } from '../session/error-reply.js';
+import { addCreds, deleteCred, validatedCreds } from '../validate/credentials.js';
+import { errorReply } from '../request/error-reply.js';
 import { FEATURE_NO_LOGIN } from '../session/ports.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import type { Subscription, UserUpdate } from '../store/types.js';
 import type { MeTopic } from './me.js';
 import { defaultAccessUpdate, privateUpdate } from './meta-desc.js';
-import { mergeValue } from './merge.js';
+import { mergeValue } from '../../src/model/merge.js';
 import { presToUser } from './presence.js';
-import { hasDuplicateNamespaceTags, normalizeTags, restrictedTagsEqual, tagDelta, validateTag } from './tags.js';
+import { hasDuplicateNamespaceTags, normalizeTags, restrictedTagsEqual, tagDelta, validateTag } from '../../src/model/tags.js';
 import type { Topic } from './topic.js';
 
 /** Metadata requests on `me`: the contact list, the profile, tags and credentials. */

@@ -3,8 +3,8 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import type { GetMsg, GetOpts, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { TopicDescMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
-import { mergeValue } from './merge.js';
+import type { Request } from '../request/request.js';
+import { mergeValue } from '../../src/model/merge.js';
 import type { Topic } from './topic.js';
 
 /** `{get what="desc"}`: the description as this user may see it. */

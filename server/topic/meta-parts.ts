@@ -1,9 +1,9 @@
 import type { GetOpts, SetQuery } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import { errorReply } from '../session/error-reply.js';
-import type { Request } from '../session/request.js';
-import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS } from './meta-what.js';
+import { errorReply } from '../request/error-reply.js';
+import type { Request } from '../request/request.js';
+import { META_AUX, META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS } from '../../src/wire/meta-what.js';
 import type { Topic } from './topic.js';
 
 /**

@@ -2,10 +2,10 @@ import { MODE_CSELF, MODE_NONE } from '../../src/model/access.js';
 import { slfName, type Uid } from '../../src/model/uid.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { ObjState } from '../store/types.js';
 import { ConvTopic } from './conversation.js';
-import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from './tags.js';
+import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from '../../src/model/tags.js';
 import type { TopicCat } from './topic.js';
 
 /** A user's saved messages (`slf`): a topic with one subscriber, created on first use. */

@@ -4,8 +4,8 @@ import type { SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { AccessModeMsg } from '../../src/wire/server-messages.js';
-import type { Request } from '../session/request.js';
-import { NULL_VALUE } from './tags.js';
+import type { Request } from '../request/request.js';
+import { NULL_VALUE } from '../../src/model/tags.js';
 import type { Topic } from './topic.js';
 
 /**

@@ -1,7 +1,7 @@
 import { MODE_CSYS, MODE_WRITE } from '../../src/model/access.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import type { Request } from '../session/request.js';
+import type { Request } from '../request/request.js';
 import { ConvTopic } from './conversation.js';
 import type { TopicCat } from './topic.js';
 

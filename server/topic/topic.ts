@@ -6,9 +6,9 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from '../context.js';
-import { SerialQueue } from '../hub/serial-queue.js';
-import { errorReply } from '../session/error-reply.js';
-import type { Request } from '../session/request.js';
+import { SerialQueue } from '../request/serial-queue.js';
+import { errorReply } from '../request/error-reply.js';
+import type { Request } from '../request/request.js';
 import type { Session } from '../session/session.js';
 import type { Routed } from './routed.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSearchQuery } from '../../../server/topic/search-query.js';
-import { filterTags, hasDuplicateNamespaceTags, normalizeTags, restrictedTagsEqual, tagDelta, validateTag } from '../../../server/topic/tags.js';
+import { filterTags, hasDuplicateNamespaceTags, normalizeTags, restrictedTagsEqual, tagDelta, validateTag } from '../../../src/model/tags.js';
 
 describe('tags', () => {
   it('normalizes what clients send', () => {

@@ -1,7 +1,7 @@
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 import type { ResolvedTopic } from './topic-name.js';
 
 /**
