@@ -9,7 +9,8 @@ import type { Push } from './push/push.js';
 import type { BackgroundSessions } from './session/background.js';
 import type { Session } from './session/session.js';
 import type { SessionRegistry } from './session/registry.js';
-import type { AuthSchemes, CredValidator } from './session/ports.js';
+import type { AuthSchemes } from './auth/scheme.js';
+import type { CredValidator } from './validate/validator.js';
 import type { Store } from './store/store.js';
 
 /**

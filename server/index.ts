@@ -21,7 +21,7 @@ import { Push } from './push/push.js';
 import type { Logger } from './log.js';
 import { SessionRegistry } from './session/registry.js';
 import { BackgroundSessions, DEFAULT_BACKGROUND_MS } from './session/background.js';
-import type { CredValidator } from './session/ports.js';
+import type { CredValidator } from './validate/validator.js';
 import { Session } from './session/session.js';
 import { readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';

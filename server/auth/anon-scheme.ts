@@ -1,5 +1,5 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
-import type { AuthResult, AuthScheme } from '../session/ports.js';
+import type { AuthResult, AuthScheme } from './scheme.js';
 import { StoreError } from '../store/errors.js';
 import { ObjState } from '../store/types.js';
 

@@ -1,6 +1,6 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
-import type { AuthResult, AuthScheme } from '../session/ports.js';
+import type { AuthResult, AuthScheme } from './scheme.js';
 import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { ObjState } from '../store/types.js';

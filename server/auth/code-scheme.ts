@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { parseUid, uidToString } from '../../src/model/uid.js';
-import { FEATURE_NO_LOGIN, type AuthResult, type AuthScheme } from '../session/ports.js';
+import { FEATURE_NO_LOGIN, type AuthResult, type AuthScheme } from './scheme.js';
 import { isStoreError, StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { ObjState } from '../store/types.js';

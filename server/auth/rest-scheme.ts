@@ -2,7 +2,7 @@ import { authLevelName, parseAuthLevel } from '../../src/model/auth-level.js';
 import { parseMode } from '../../src/model/access.js';
 import { parseUid, uidToString, type Uid } from '../../src/model/uid.js';
 import { ConfigError } from '../../src/config/errors.js';
-import type { AuthResult, AuthScheme } from '../session/ports.js';
+import type { AuthResult, AuthScheme } from './scheme.js';
 import { StoreError, type StoreErrorCode } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { ObjState, objStateName, parseObjState } from '../store/types.js';

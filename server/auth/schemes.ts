@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config/errors.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
-import type { AuthScheme, AuthSchemes } from '../session/ports.js';
+import type { AuthScheme, AuthSchemes } from './scheme.js';
 import type { Store } from '../store/store.js';
 import { AnonymousScheme } from './anon-scheme.js';
 import { BasicScheme } from './basic-scheme.js';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthLevel, toAuthLevel } from '../../src/model/auth-level.js';
-import type { AuthResult, AuthScheme } from '../session/ports.js';
+import type { AuthResult, AuthScheme } from './scheme.js';
 import { StoreError } from '../store/errors.js';
 import { ObjState } from '../store/types.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Uid } from '../../src/model/uid.js';
-import type { AuthSchemes } from '../session/ports.js';
+import type { AuthSchemes } from '../auth/scheme.js';
 import { StoreError } from '../store/errors.js';
 import { cookieOf } from '../transport/apikey.js';
 

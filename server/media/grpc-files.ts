@@ -6,7 +6,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply, type ReplyKind } from '../../src/wire/replies.js';
 import type { Logger } from '../log.js';
 import { errorKind } from '../request/error-reply.js';
-import type { AuthSchemes } from '../session/ports.js';
+import type { AuthSchemes } from '../auth/scheme.js';
 import { authenticateFile } from './auth.js';
 import type { Media } from './media.js';
 

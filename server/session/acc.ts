@@ -11,7 +11,7 @@ import { ObjState, parseObjState } from '../store/types.js';
 import { normalizeTags, NULL_VALUE, restrictedTagsEqual } from '../../src/model/tags.js';
 import { addCreds, missingCreds, normalizeCredentials } from '../validate/credentials.js';
 import { onLogin } from './login.js';
-import { FEATURE_NO_LOGIN, type AuthResult } from './ports.js';
+import { FEATURE_NO_LOGIN, type AuthResult } from '../auth/scheme.js';
 import type { Request } from '../request/request.js';
 import { changeUserState, deleteUser } from './user-admin.js';
 

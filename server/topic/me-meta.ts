@@ -9,7 +9,7 @@ import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
 import { addCreds, deleteCred, validatedCreds } from '../validate/credentials.js';
 import { errorReply } from '../request/error-reply.js';
-import { FEATURE_NO_LOGIN } from '../session/ports.js';
+import { FEATURE_NO_LOGIN } from '../auth/scheme.js';
 import type { Request } from '../request/request.js';
 import type { Subscription, UserUpdate } from '../store/types.js';
 import type { MeTopic } from './me.js';

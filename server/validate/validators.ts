@@ -3,7 +3,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Uid } from '../../src/model/uid.js';
 import type { Logger } from '../log.js';
-import type { CredValidator } from '../session/ports.js';
+import type { CredValidator } from './validator.js';
 import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { fill, pickLanguage } from './templates.js';

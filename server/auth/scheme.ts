@@ -4,9 +4,9 @@ import type { Uid } from '../../src/model/uid.js';
 import type { ObjState } from '../store/types.js';
 
 /**
- * What accounts and login need from authentication schemes and credential validators. The
- * implementations live in `server/auth` and `server/validate`; errors are StoreErrors with the
- * reference's meanings (`malformed`, `failed`, `duplicate`, `policy`, `expired`, `unsupported`...).
+ * What accounts, login, topics and file access need from authentication schemes; the schemes in
+ * this folder implement it. Errors are StoreErrors with the reference's meanings (`malformed`,
+ * `failed`, `duplicate`, `policy`, `expired`, `unsupported`...).
  */
 
 /** Feature flags of an authentication record. */
@@ -61,22 +61,4 @@ export interface AuthSchemes {
   get(name: string): AuthScheme | null;
   /** Every logical name that reaches a scheme. */
   names(): string[];
-}
-
-export interface CredValidator {
-  /** Checks and normalizes a value; returns it as a tag (`email:a@b.c`), or throws. */
-  preCheck(value: string, params?: Record<string, unknown>): string;
-  /**
-   * Adds an unvalidated credential and sends its code (or, with `resp`, validates it at once).
-   * Returns true when the credential is new.
-   */
-  request(uid: Uid, value: string, lang: string, resp: string, tmpToken: Buffer): Promise<boolean>;
-  /** Checks a response; returns the validated value, throws `credentials` when wrong. */
-  check(uid: Uid, resp: string): Promise<string>;
-  /** Removes a credential of the user. */
-  remove(uid: Uid, value: string): Promise<void>;
-  /** Sends the password reset code to the credential. */
-  resetSecret(value: string, scheme: string, lang: string, code: Buffer, params: Record<string, unknown>): Promise<void>;
-  /** The auth scheme that turns a reset code into a temporary login (`code`). */
-  tempAuthScheme(): string;
 }
