@@ -7,11 +7,12 @@ import { encodeServerJson } from '../src/wire/json-encode.js';
 import { reply } from '../src/wire/replies.js';
 import { bundledSamplePath, packageVersion } from '../src/paths.js';
 import { Schemes } from './auth/schemes.js';
-import type { Guards, ServerContext } from './context.js';
+import type { Guards, ServerContext } from './session/context.js';
 import { LoginGuard } from './limits/login-guard.js';
 import { SessionGate } from './limits/session-gate.js';
 import type { Connection, TransportKind } from './session/connection.js';
 import { Hub } from './hub/hub.js';
+import type { Limits } from './limits/limits.js';
 import { GrpcFiles } from './media/grpc-files.js';
 import { fileRoutes } from './media/http-serve.js';
 import { DEFAULT_GC_GRACE_MS, Media } from './media/media.js';
@@ -84,6 +85,8 @@ export interface RunningServer {
   /** `host:port` of the gRPC service, or null when `grpc_listen` is empty. */
   readonly grpcAddr: string | null;
   readonly ctx: ServerContext;
+  /** The live topics (tests look at what is loaded). */
+  readonly hub: Hub;
   /** Stops gracefully: sessions get "server shutdown", queued work finishes, connections close. */
   close(): Promise<void>;
 }
@@ -207,7 +210,22 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     throw err;
   }
   const guards = buildGuards(config, log);
-  const hub = new Hub(() => ctx, timings.topicIdleMs);
+  const limits: Limits = {
+    maxMessageSize: config.max_message_size,
+    maxSubscriberCount: config.max_subscriber_count,
+    maxTagCount: config.max_tag_count,
+    maxFileUploadSize: config.media.use_handler ? config.media.max_size : 0,
+    msgDeleteAge: config.msg_delete_age,
+    permanentAccounts: config.permanent_accounts,
+    defaultCountryCode: config.default_country_code || 'US',
+    inboundQueue: config.limits.inbound_queue,
+    publishRate: config.limits.publish_rate,
+    publishBurst: config.limits.publish_burst,
+    maxJsonDepth: config.limits.max_json_depth,
+  };
+  const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
+  const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
+  const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs);
   const sessions = new SessionRegistry<Session>();
   const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
   const ctx: ServerContext = {
@@ -221,24 +239,12 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     plugins,
     push,
     validators,
-    limits: {
-      maxMessageSize: config.max_message_size,
-      maxSubscriberCount: config.max_subscriber_count,
-      maxTagCount: config.max_tag_count,
-      maxFileUploadSize: config.media.use_handler ? config.media.max_size : 0,
-      msgDeleteAge: config.msg_delete_age,
-      permanentAccounts: config.permanent_accounts,
-      defaultCountryCode: config.default_country_code || 'US',
-      inboundQueue: config.limits.inbound_queue,
-      publishRate: config.limits.publish_rate,
-      publishBurst: config.limits.publish_burst,
-      maxJsonDepth: config.limits.max_json_depth,
-    },
+    limits,
     guards,
-    tags: { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() },
+    tags,
     requiredCreds: required,
     reqCredParam: Object.keys(reqCredParam).length > 0 ? reqCredParam : null,
-    p2pMode: config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P,
+    p2pMode,
     version: { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` },
     shuttingDown: false,
   };
@@ -356,7 +362,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     })();
     return closing;
   };
-  return { url, grpcAddr, ctx, close };
+  return { url, grpcAddr, ctx, hub, close };
 }
 
 /** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */

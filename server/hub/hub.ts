@@ -1,34 +1,39 @@
-import { ACT_DELETE } from '../plugins/config.js';
-import type { ServerContext } from '../context.js';
+import type { Client } from '../request/client.js';
 import type { Request } from '../request/request.js';
-import type { Session } from '../session/session.js';
+import type { TopicRouter } from '../request/router.js';
+import type { TopicEnv, TopicHost } from '../topic/env.js';
 import { createTopic } from '../topic/factory.js';
 import type { Routed } from '../topic/routed.js';
 import type { Topic } from '../topic/topic.js';
-import type { DelMsg, PubMsg, SubMsg } from '../../src/wire/client-messages.js';
+import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import { reply } from '../../src/wire/replies.js';
 import { userId, type Uid } from '../../src/model/uid.js';
+import { META_DESC, metaWhat } from '../../src/wire/meta-what.js';
 import { ConvTopic } from '../topic/conversation.js';
 import { SysTopic } from '../topic/sys.js';
-import { presToUser } from '../topic/presence.js';
+import { presToUser, presUsersOfInterestOffline } from '../topic/presence.js';
 import { deleteTopicOffline } from './offline-delete.js';
+import { offlineGetDesc, offlineGetSub, offlineSetSub } from './offline.js';
 
 /**
  * The registry of live topics. A topic loads on its first subscription and unloads after it has
- * had no sessions for `idleTopicMs`. Everything reaches a topic through the hub by name, with
- * asynchronous, message-shaped calls, so that in a cluster the same calls can go to the node that
- * owns the topic.
+ * had no sessions for `idleTopicMs`. Everything reaches a topic through the hub by name
+ * ({@link TopicRouter}), with asynchronous, message-shaped calls, so that in a cluster the same
+ * calls can go to the node that owns the topic; topics reach each other through it too
+ * ({@link TopicHost}).
  */
-export class Hub {
+export class Hub implements TopicRouter, TopicHost {
   private readonly topics = new Map<string, Topic>();
   private readonly loading = new Map<string, Promise<Topic>>();
   private readonly timer: NodeJS.Timeout;
+  /** What every topic gets, with this hub as its host. */
+  readonly env: TopicEnv;
 
   constructor(
-    private readonly ctx: () => ServerContext,
+    env: Omit<TopicEnv, 'host'>,
     private readonly idleTopicMs = 4000,
   ) {
+    this.env = { ...env, host: this };
     // One sweep unloads idle topics instead of a timer per topic.
     this.timer = setInterval(() => this.unloadIdle(), Math.max(250, Math.min(idleTopicMs, 5000)));
     this.timer.unref();
@@ -65,7 +70,7 @@ export class Hub {
     let pending = this.loading.get(name);
     if (!pending) {
       pending = (async () => {
-        const topic = createTopic(this.ctx(), name, req);
+        const topic = createTopic(this.env, name, req);
         if (!topic.reachableBy(req.asUser)) {
           // Names are resolved per user before this; a topic never loads for someone else.
           throw new ProtocolError('topicNotFound');
@@ -87,57 +92,80 @@ export class Hub {
 
   /** Loads the `sys` topic, which stays live while the server runs. */
   async loadSys(): Promise<void> {
-    const sys = new SysTopic(this.ctx(), 'sys', 'sys');
+    const sys = new SysTopic(this.env, 'sys', 'sys');
     await sys.init(null);
     this.topics.set('sys', sys);
   }
 
+  /** The live topic the client is attached to under the request's name; 409 when it is not. */
+  private attached(req: Request): Topic {
+    const topic = req.sess.subs.has(req.rcptTo) ? this.topics.get(req.rcptTo) : undefined;
+    if (!topic) {
+      throw new ProtocolError('attachFirst');
+    }
+    return topic;
+  }
+
+  leave(req: Request<LeaveMsg>): Promise<void> {
+    return this.attached(req).leave(req);
+  }
+
   /**
-   * `{pub}` from a session not attached to the topic: only `sys` takes it. Elsewhere the
-   * reference answers "accepted" for unknown topics so that names cannot be probed.
+   * `{pub}`: to the attached topic, or to `sys`, which takes messages from sessions not attached
+   * to it. Elsewhere a detached session is told to attach first.
    */
-  async publishDetached(req: Request<PubMsg>): Promise<void> {
-    const topic = this.topics.get(req.rcptTo);
-    if (req.rcptTo === 'sys' && topic) {
-      await topic.publish(req);
+  async publish(req: Request<PubMsg>): Promise<void> {
+    const sys = req.rcptTo === 'sys' ? this.topics.get('sys') : undefined;
+    if (sys && !req.sess.subs.has('sys')) {
+      await sys.publish(req);
       return;
     }
-    throw new ProtocolError('attachFirst');
+    await this.attached(req).publish(req);
+  }
+
+  meta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
+    return this.attached(req).meta(req);
+  }
+
+  /** From the store: a topic's description or the user's own subscription (get), or changes to it (set). */
+  async metaDetached(req: Request<GetMsg | SetMsg>): Promise<void> {
+    if (req.msg.type === 'set') {
+      await offlineSetSub(this.env, req as Request<SetMsg>);
+    } else if (metaWhat(req.msg.body.what) & META_DESC) {
+      await offlineGetDesc(this.env, req as Request<GetMsg>);
+    } else {
+      await offlineGetSub(this.env, req as Request<GetMsg>);
+    }
+  }
+
+  note(req: Request<NoteMsg>): Promise<void> {
+    return this.attached(req).note(req);
+  }
+
+  userAgentSeen(client: Client, uid: Uid): void {
+    const me = userId(uid);
+    if (client.subs.has(me)) {
+      this.topics.get(me)?.userAgentSeen(client);
+    }
+  }
+
+  toForeground(client: Client): void {
+    for (const name of client.subs) {
+      this.topics.get(name)?.sessionToForeground(client);
+    }
   }
 
   /**
    * `{del what="topic"}`: a live topic decides in its inbox (owner deletes, others leave); a
    * topic that is not loaded is handled from the store.
    */
-  async deleteTopicRequest(req: Request<DelMsg>): Promise<void> {
+  async deleteTopic(req: Request<DelMsg>): Promise<void> {
     const topic = this.topics.get(req.rcptTo);
     if (topic && !topic.isStopping) {
       await topic.meta(req);
       return;
     }
-    await deleteTopicOffline(this.ctx(), req);
-  }
-
-  /**
-   * Deletes a live conversation from the store and stops it; called from the topic's inbox.
-   * `req` is null when the topic goes because its last p2p participant left.
-   */
-  async deleteTopic(t: ConvTopic, req: Request<DelMsg> | null): Promise<void> {
-    const hard = req ? req.msg.body.hard === true || t.cat === 'p2p' : true;
-    t.deleted = true;
-    try {
-      await this.ctx().store.adapter.topicDelete(t.name, t.isChannel(), hard);
-    } catch (err) {
-      t.deleted = false;
-      throw err;
-    }
-    if (req) {
-      req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
-    }
-    this.ctx().plugins.topic(t.name, null, ACT_DELETE);
-    this.remove(t);
-    // Runs after the current inbox job: the topic tells its members and detaches everyone.
-    void t.unload('deleted', req?.sess.sid);
+    await deleteTopicOffline(this.env, req);
   }
 
   /**
@@ -155,13 +183,17 @@ export class Hub {
           topic.deleted = true;
           if (topic.cat === 'p2p') {
             const other = topic.otherUser(uid);
-            if (other !== undefined) presToUser(this.ctx(), other, userId(uid), 'gone', {});
+            if (other !== undefined) presToUser(this.env, other, userId(uid), 'gone', {});
           }
         }
         stopping.push(topic.unload('deleted'));
       }
     }
     await Promise.all(stopping);
+  }
+
+  announceGone(uid: Uid, topics: readonly string[]): void {
+    presUsersOfInterestOffline(this.env, uid, topics, 'gone');
   }
 
   /** Removes a topic from the registry (it unloaded itself or was deleted). */
@@ -181,10 +213,10 @@ export class Hub {
     }
   }
 
-  /** Detaches a session from every topic (it is going away). */
-  detachAll(sess: Session): void {
-    for (const topic of sess.subs.values()) {
-      topic.sessionGone(sess);
+  /** Detaches a client from every topic (it is going away). */
+  detachAll(client: Client): void {
+    for (const name of client.subs) {
+      this.topics.get(name)?.sessionGone(client);
     }
   }
 

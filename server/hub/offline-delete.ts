@@ -3,7 +3,7 @@ import { MODE_OWNER } from '../../src/model/access.js';
 import { grpToChn, parseUserId, userId } from '../../src/model/uid.js';
 import type { DelMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
-import type { ServerContext } from '../context.js';
+import type { TopicEnv } from '../topic/env.js';
 import type { Request } from '../request/request.js';
 import { isStoreError } from '../store/errors.js';
 import { notifyOn, presToUser } from '../topic/presence.js';
@@ -13,7 +13,7 @@ import { notifyOn, presToUser } from '../topic/presence.js';
  * does: the owner deletes a group; anyone else (and a channel reader) unsubscribes; the last
  * participant of a p2p topic deletes it.
  */
-export async function deleteTopicOffline(ctx: ServerContext, req: Request<DelMsg>): Promise<void> {
+export async function deleteTopicOffline(ctx: TopicEnv, req: Request<DelMsg>): Promise<void> {
   const { store } = ctx;
   const now = new Date();
   const uid = req.asUser;

@@ -8,6 +8,7 @@ import { mergeValue } from '../../src/model/merge.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { AccessModeMsg, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
+import type { TopicEnv } from '../topic/env.js';
 import { objStateName } from '../store/types.js';
 
 /**
@@ -27,8 +28,8 @@ function levelMode(level: AuthLevel, access: { auth: number; anon: number }): Ac
   }
 }
 
-export async function offlineGetDesc(req: Request<GetMsg>): Promise<void> {
-  const { store } = req.sess.ctx;
+export async function offlineGetDesc(env: TopicEnv, req: Request<GetMsg>): Promise<void> {
+  const { store } = env;
   const now = new Date();
   const desc: TopicDescMsg = {};
   let topic = req.rcptTo;
@@ -86,14 +87,14 @@ export async function offlineGetDesc(req: Request<GetMsg>): Promise<void> {
   req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, desc } });
 }
 
-export async function offlineGetSub(req: Request<GetMsg>): Promise<void> {
+export async function offlineGetSub(env: TopicEnv, req: Request<GetMsg>): Promise<void> {
   const now = new Date();
   const opts = req.msg.body.sub;
   if (opts?.user && opts.user !== userId(req.asUser)) {
     throw new ProtocolError('permissionDenied');
   }
   const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
-  const s = await req.sess.ctx.store.adapter.subscriptionGet(name, req.asUser, true);
+  const s = await env.store.adapter.subscriptionGet(name, req.asUser, true);
   if (!s) {
     throw new ProtocolError('notFound');
   }
@@ -121,8 +122,7 @@ export async function offlineGetSub(req: Request<GetMsg>): Promise<void> {
  * `{set}` of one's own subscription to a topic the session is not attached to: private (merged)
  * and wanted mode (no ownership changes; p2p modes clipped, A kept).
  */
-export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
-  const { ctx } = req.sess;
+export async function offlineSetSub(env: TopicEnv, req: Request<SetMsg>): Promise<void> {
   const now = new Date();
   const b = req.msg.body;
   const priv = b.desc?.private;
@@ -135,7 +135,7 @@ export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
     throw new ProtocolError('permissionDenied');
   }
   const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
-  const sub = await ctx.store.adapter.subscriptionGet(name, req.asUser, false);
+  const sub = await env.store.adapter.subscriptionGet(name, req.asUser, false);
   if (!sub) {
     throw new ProtocolError('notFound');
   }
@@ -153,7 +153,7 @@ export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
       throw new ProtocolError('permissionDenied');
     }
     if (req.rcptTo.startsWith('p2p')) {
-      want = (want & ctx.p2pMode) | MODE_APPROVE;
+      want = (want & env.p2pMode) | MODE_APPROVE;
     }
     if (want !== sub.modeWant) {
       update.modeWant = want;
@@ -165,7 +165,7 @@ export async function offlineSetSub(req: Request<SetMsg>): Promise<void> {
     return;
   }
   update.updatedAt = now;
-  await ctx.store.adapter.subsUpdate(name, req.asUser, update);
+  await env.store.adapter.subsUpdate(name, req.asUser, update);
   const params: Record<string, unknown> = {};
   if (update.modeWant !== undefined) {
     params.acs = { given: modeToString(sub.modeGiven), want: modeToString(sub.modeWant), mode: modeToString(sub.modeGiven & sub.modeWant) };

@@ -1,5 +1,6 @@
 import { parseUid, type Uid } from '../../src/model/uid.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
 
 /** Where uploaded files are served from (the reference's media `serve_url`). */
 export const FILE_SERVE_PATH = '/v0/file/s/';
@@ -33,7 +34,7 @@ export function fileIdFromUrl(ref: string): Uid | null {
 }
 
 /** Links an uploaded avatar to a user (the previous one becomes unused and is collected). */
-export async function linkUserAvatar(ctx: ServerContext, uid: Uid, attachments: readonly string[] | undefined): Promise<void> {
+export async function linkUserAvatar(ctx: { readonly store: Store; readonly log: Logger }, uid: Uid, attachments: readonly string[] | undefined): Promise<void> {
   const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
   if (fids.length === 0) return;
   await ctx.store.adapter.fileLinkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));

@@ -12,7 +12,7 @@ import { normalizeTags, NULL_VALUE, restrictedTagsEqual } from '../../src/model/
 import { addCreds, missingCreds, normalizeCredentials } from '../validate/credentials.js';
 import { onLogin } from './login.js';
 import { FEATURE_NO_LOGIN, type AuthResult } from '../auth/scheme.js';
-import type { Request } from '../request/request.js';
+import type { SessionRequest as Request } from './session.js';
 import { changeUserState, deleteUser } from './user-admin.js';
 
 /**

@@ -1,5 +1,5 @@
 import { AuthLevel, parseAuthLevel } from '../../src/model/auth-level.js';
-import { parseUserId, userId } from '../../src/model/uid.js';
+import { parseUserId } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
@@ -7,7 +7,7 @@ import { handleAcc } from './acc.js';
 import { errorReply } from '../request/error-reply.js';
 import { handleHi } from './hello.js';
 import { handleLogin } from './login.js';
-import type { Request } from '../request/request.js';
+import type { SessionRequest as Request } from './session.js';
 import type { Session } from './session.js';
 import { handleDel, handleGet, handleLeave, handleNote, handlePub, handleSet, handleSub } from './topic-requests.js';
 
@@ -112,6 +112,6 @@ export async function dispatch(sess: Session, original: ClientMessage): Promise<
     }
   }
   if (asUser !== 0n && sess.userAgent && ['pub', 'sub', 'get', 'set', 'note'].includes(msg.type)) {
-    sess.subs.get(userId(asUser))?.userAgentSeen(sess);
+    sess.ctx.hub.userAgentSeen(sess, asUser);
   }
 }

@@ -3,7 +3,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import { MAX_TAG_LENGTH, MIN_TAG_LENGTH, NULL_VALUE } from '../../src/model/tags.js';
 import { countryOfLanguage, MIN_SUPPORTED_VERSION, parseVersion, platformFromUA, versionCompare } from './client-info.js';
-import type { Request } from '../request/request.js';
+import type { SessionRequest as Request } from './session.js';
 
 /**
  * `{hi}`: the handshake (version check, server parameters), and later `{hi}`s that only change

@@ -9,7 +9,7 @@ import { ObjState } from '../store/types.js';
 import { missingCreds, validatedCreds } from '../validate/credentials.js';
 import { errorKind } from '../request/error-reply.js';
 import { FEATURE_NO_LOGIN, FEATURE_VALIDATED, type AuthResult } from '../auth/scheme.js';
-import type { Request } from '../request/request.js';
+import type { SessionRequest as Request } from './session.js';
 import type { Session } from './session.js';
 
 /**

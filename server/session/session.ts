@@ -5,10 +5,11 @@ import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from './context.js';
 import { SerialQueue } from '../request/serial-queue.js';
 import { TokenBucket } from '../limits/token-bucket.js';
-import type { Topic } from '../topic/topic.js';
+import type { Client } from '../request/client.js';
+import type { Request } from '../request/request.js';
 import type { PromotableSession } from './background.js';
 import type { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
@@ -22,7 +23,10 @@ const SID_BYTES = 12;
  * (including the topic's part) before the next, so a client may send `{login}` right after
  * `{hi}` without waiting. The session knows its transport only as a {@link Connection}.
  */
-export class Session implements RegisteredSession, PromotableSession {
+/** A request as the session side handles it: its client is the session itself. */
+export type SessionRequest<M extends ClientMessage = ClientMessage> = Request<M, Session>;
+
+export class Session implements Client, RegisteredSession, PromotableSession {
   readonly sid: string;
   uid: Uid = 0n;
   authLvl: AuthLevel = AuthLevel.NONE;
@@ -40,7 +44,7 @@ export class Session implements RegisteredSession, PromotableSession {
    */
   background = false;
   /** Attached topics by routable name. */
-  readonly subs = new Map<string, Topic>();
+  readonly subs = new Set<string>();
   /** `{pub}` within `limits.publish_rate`. */
   readonly publishRate: TokenBucket;
   /** `{note}` within the same rate (notes over it are dropped: they are never answered). */
@@ -188,9 +192,7 @@ export class Session implements RegisteredSession, PromotableSession {
       return;
     }
     this.background = false;
-    for (const topic of this.subs.values()) {
-      topic.sessionToForeground(this);
-    }
+    this.ctx.hub.toForeground(this);
   }
 
   /** Settles when every message received so far has been processed. */
@@ -208,9 +210,6 @@ export class Session implements RegisteredSession, PromotableSession {
     this.ctx.guards.sessions.closed(this);
     this.ctx.backgroundSessions.forget(this);
     this.ctx.sessions.delete(this);
-    for (const topic of this.subs.values()) {
-      topic.sessionGone(this);
-    }
-    this.subs.clear();
+    this.ctx.hub.detachAll(this);
   }
 }

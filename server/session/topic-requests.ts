@@ -1,16 +1,15 @@
 import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import { offlineGetDesc, offlineGetSub, offlineSetSub } from '../hub/offline.js';
 import { uidToString } from '../../src/model/uid.js';
 import { metaWhat, META_AUX, META_CRED, META_DESC, META_SUB, META_TAGS } from '../../src/wire/meta-what.js';
 import { handleDelUser } from './acc.js';
-import type { Request } from '../request/request.js';
 import { resolveTopic } from '../request/topic-name.js';
+import type { SessionRequest as Request } from './session.js';
 
 /**
  * The session's side of topic requests: name resolution and the checks the reference makes
- * before handing a request to the topic (attached or not, what a detached session may ask).
+ * before handing a request to the hub (attached or not, what a detached session may ask).
  */
 
 /** The request with its topic name resolved for the acting user (the one place that does it). */
@@ -34,12 +33,11 @@ export async function handleSub(r: Request<SubMsg>): Promise<void> {
 
 export async function handleLeave(r: Request<LeaveMsg>): Promise<void> {
   const req = routed(r);
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (topic) {
+  if (req.sess.subs.has(req.rcptTo)) {
     if ((req.original === 'me' || req.original === 'fnd') && req.msg.body.unsub) {
       throw new ProtocolError('permissionDenied');
     }
-    await topic.leave(req);
+    await req.sess.ctx.hub.leave(req);
     return;
   }
   if (!req.msg.body.unsub) {
@@ -51,13 +49,8 @@ export async function handleLeave(r: Request<LeaveMsg>): Promise<void> {
 
 export async function handlePub(r: Request<PubMsg>): Promise<void> {
   const req = routed(r);
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (!topic) {
-    // Only `sys` takes messages from sessions not attached to it.
-    await req.sess.ctx.hub.publishDetached(req);
-    return;
-  }
-  await topic.publish(req);
+  // Only `sys` takes messages from sessions not attached to it: the hub knows.
+  await req.sess.ctx.hub.publish(req);
 }
 
 export async function handleGet(r: Request<GetMsg>): Promise<void> {
@@ -66,13 +59,10 @@ export async function handleGet(r: Request<GetMsg>): Promise<void> {
   if (what === 0) {
     throw new ProtocolError('malformed');
   }
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (topic) {
-    await topic.meta(req);
-  } else if (what & META_DESC) {
-    await offlineGetDesc(req);
-  } else if (what & META_SUB) {
-    await offlineGetSub(req);
+  if (req.sess.subs.has(req.rcptTo)) {
+    await req.sess.ctx.hub.meta(req);
+  } else if (what & (META_DESC | META_SUB)) {
+    await req.sess.ctx.hub.metaDetached(req);
   } else {
     throw new ProtocolError('permissionDenied');
   }
@@ -85,9 +75,8 @@ export async function handleSet(r: Request<SetMsg>): Promise<void> {
   if (what === 0) {
     throw new ProtocolError('malformed');
   }
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (topic) {
-    await topic.meta(req);
+  if (req.sess.subs.has(req.rcptTo)) {
+    await req.sess.ctx.hub.meta(req);
     return;
   }
   if (what & (META_TAGS | META_CRED | META_AUX)) {
@@ -95,7 +84,7 @@ export async function handleSet(r: Request<SetMsg>): Promise<void> {
     throw new ProtocolError('permissionDenied');
   }
   // A user's own private value and wanted mode change without attaching.
-  await offlineSetSub(req);
+  await req.sess.ctx.hub.metaDetached(req);
 }
 
 export async function handleDel(r: Request<DelMsg>): Promise<void> {
@@ -110,14 +99,13 @@ export async function handleDel(r: Request<DelMsg>): Promise<void> {
   }
   if (what === 'topic') {
     // Attached or not: the hub knows whether the topic is live.
-    await req.sess.ctx.hub.deleteTopicRequest(req);
+    await req.sess.ctx.hub.deleteTopic(req);
     return;
   }
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (!topic) {
+  if (!req.sess.subs.has(req.rcptTo)) {
     throw new ProtocolError('attachFirst');
   }
-  await topic.meta(req);
+  await req.sess.ctx.hub.meta(req);
 }
 
 export async function handleNote(r: Request<NoteMsg>): Promise<void> {
@@ -151,9 +139,8 @@ export async function handleNote(r: Request<NoteMsg>): Promise<void> {
     default:
       return;
   }
-  const topic = req.sess.subs.get(req.rcptTo);
-  if (topic) {
-    await topic.note(req);
+  if (req.sess.subs.has(req.rcptTo)) {
+    await req.sess.ctx.hub.note(req);
   } else if (n.what !== 'recv' && n.what !== 'call') {
     // The reference answers this one note, without an id.
     req.sess.send(reply('attachFirst', '', req.original, req.ts));

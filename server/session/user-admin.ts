@@ -3,10 +3,9 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from './context.js';
 import { isStoreError, StoreError } from '../store/errors.js';
 import { ObjState, parseObjState } from '../store/types.js';
-import { presUsersOfInterestOffline } from '../topic/presence.js';
 import type { Session } from './session.js';
 
 /**
@@ -58,7 +57,7 @@ export async function deleteUser(ctx: ServerContext, sess: Session, uid: Uid, ha
   evict(ctx, uid, sess.sid);
   await stopUserTopics(ctx, uid);
   try {
-    presUsersOfInterestOffline(ctx, uid, await ctx.store.adapter.subsForUser(uid), 'gone');
+    ctx.hub.announceGone(uid, (await ctx.store.adapter.subsForUser(uid)).map((s) => s.topic));
   } catch (err) {
     ctx.log.warn(`delete user ${userId(uid)}: notifying contacts: ${String(err)}`);
   }

@@ -5,17 +5,39 @@ import type { DelMsg, LeaveMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { Request } from '../request/request.js';
-import type { Session } from '../session/session.js';
+import type { Client } from '../request/client.js';
 import { isStoreError } from '../store/errors.js';
 import type { ConvTopic } from './conversation.js';
 
-/** Leaving a conversation for good: unsubscribing oneself, or removing someone else. */
+/** Leaving a conversation for good: unsubscribing oneself, removing someone else, deleting it. */
+
+/**
+ * Deletes the conversation from the store and stops it; runs in the topic's inbox. `req` is null
+ * when the topic goes because the last p2p participant left. After the current inbox job the
+ * topic tells its members and detaches everyone.
+ */
+export async function deleteConversation(t: ConvTopic, req: Request<DelMsg> | null): Promise<void> {
+  const hard = req ? req.msg.body.hard === true || t.cat === 'p2p' : true;
+  t.deleted = true;
+  try {
+    await t.env.store.adapter.topicDelete(t.name, t.isChannel(), hard);
+  } catch (err) {
+    t.deleted = false;
+    throw err;
+  }
+  if (req) {
+    req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
+  }
+  t.env.plugins.topic(t.name, null, ACT_DELETE);
+  t.env.host.remove(t);
+  void t.unload('deleted', req?.sess.sid);
+}
 
 /**
  * `{leave unsub=true}` or `{del what="topic"}` by a non-owner: the subscription is deleted, every
  * session of the user leaves with ctrl 205 (except the requesting one, which gets 200).
  */
-export async function leaveAndUnsubscribe(t: ConvTopic, sess: Session, req: Request<LeaveMsg | DelMsg>): Promise<void> {
+export async function leaveAndUnsubscribe(t: ConvTopic, sess: Client, req: Request<LeaveMsg | DelMsg>): Promise<void> {
   const uid = req.asUser;
   if (t.owner === uid) {
     throw new ProtocolError('permissionDenied');
@@ -25,7 +47,7 @@ export async function leaveAndUnsubscribe(t: ConvTopic, sess: Session, req: Requ
   const now = new Date();
   const storeName = pud?.isChan || asChan ? grpToChn(t.name) : t.name;
   try {
-    await t.ctx.store.adapter.subsDelete(storeName, uid);
+    await t.env.store.adapter.subsDelete(storeName, uid);
   } catch (err) {
     if (isStoreError(err, 'not-found')) {
       sess.send(reply('noAction', req.msg.id, req.original, now));
@@ -34,14 +56,14 @@ export async function leaveAndUnsubscribe(t: ConvTopic, sess: Session, req: Requ
     throw err;
   }
   sess.send(reply('ok', req.msg.id, req.original, now));
-  t.ctx.plugins.subscription({ topic: storeName, user: uid }, ACT_DELETE);
+  t.env.plugins.subscription({ topic: storeName, user: uid }, ACT_DELETE);
   const [oldWant, oldGiven] = asChan ? [MODE_CCHN_READER, MODE_CCHN_READER] : [pud?.modeWant ?? MODE_UNSET, pud?.modeGiven ?? MODE_UNSET];
   t.notifySubChange(uid, uid, asChan, oldWant, oldGiven, MODE_UNSET, MODE_UNSET, sess.sid);
   t.evictUser(uid, true, sess.sid);
   t.memberRemoved();
   if (t.cat === 'p2p' && t.subsCount() === 0) {
     // Both participants left: the topic goes too.
-    await t.ctx.hub.deleteTopic(t, null);
+    await deleteConversation(t, null);
   }
 }
 
@@ -66,9 +88,9 @@ export async function deleteSubscription(t: ConvTopic, req: Request<DelMsg>): Pr
     throw new ProtocolError('permissionDenied');
   }
   try {
-    await t.ctx.store.adapter.subsDelete(t.name, target);
+    await t.env.store.adapter.subsDelete(t.name, target);
     req.sess.send(reply('ok', req.msg.id, req.original, now));
-    t.ctx.plugins.subscription({ topic: t.name, user: target }, ACT_DELETE);
+    t.env.plugins.subscription({ topic: t.name, user: target }, ACT_DELETE);
   } catch (err) {
     if (!isStoreError(err, 'not-found')) throw err;
     req.sess.send(reply('noAction', req.msg.id, req.original, now));

@@ -60,14 +60,14 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
     const update = n.what === 'read' ? { readSeqId: pud.readId, recvSeqId: pud.recvId } : { recvSeqId: pud.recvId };
     try {
       // Not a change of the subscription (no `updatedAt`): contact lists asked with `ims` skip it.
-      await t.ctx.store.adapter.subsUpdate(asChan ? req.original : t.name, uid, update);
+      await t.env.store.adapter.subsUpdate(asChan ? req.original : t.name, uid, update);
     } catch (err) {
-      t.ctx.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
+      t.env.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
       return;
     }
     // The user's other sessions, not attached here, hear it on me; other devices clear badges.
     t.presSingleUserOffline(uid, mode, n.what, { seq }, req.sess.sid, true);
-    if (n.what === 'read') t.ctx.push.send(pushForRead(t, uid, seq));
+    if (n.what === 'read') t.env.push.send(pushForRead(t, uid, seq));
   }
   if (asChan) {
     return;
@@ -79,7 +79,7 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
     if (op.deleted || op.isChan || (m & MODE_PRES) === 0 || (m & MODE_READ) === 0) continue;
     const info: InfoMsg = { topic: 'me', src: t.original(other), from, what: n.what };
     if (seq > 0 || noteSeq > 0) info.seq = seq || noteSeq;
-    t.ctx.hub.route(userId(other), { kind: 'info', info, skipTopic: t.name, skipSid: req.sess.sid });
+    t.env.host.route(userId(other), { kind: 'info', info, skipTopic: t.name, skipSid: req.sess.sid });
   }
   const info: InfoMsg = { topic: req.original, from, what: n.what };
   if (noteSeq > 0) info.seq = noteSeq;

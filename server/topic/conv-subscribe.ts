@@ -89,7 +89,7 @@ export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise
   }
   req.sess.send(reply('ok', req.msg.id, name, now, params));
   if (flags.created) {
-    t.ctx.plugins.topic(t.name, t.pluginDesc(), ACT_CREATE);
+    t.env.plugins.topic(t.name, t.pluginDesc(), ACT_CREATE);
   }
   if (acs) {
     sendImmediateSubNotifications(t, uid, acs, req, asChan, flags);
@@ -114,7 +114,7 @@ export async function thisUserSub(
   priv: unknown,
   newsub: boolean,
 ): Promise<AccessModeMsg | null> {
-  const { store } = t.ctx;
+  const { store } = t.env;
   const uid = req.asUser;
   let modeWant = parseWant(want);
   let oldWant = MODE_NONE;
@@ -123,14 +123,14 @@ export async function thisUserSub(
   const pud = existing ? { ...existing } : t.newPerUser();
 
   if (!existing || existing.deleted) {
-    if (t.cat === 'grp' && !asChan && t.subsCount() >= t.ctx.limits.maxSubscriberCount) {
+    if (t.cat === 'grp' && !asChan && t.subsCount() >= t.env.limits.maxSubscriberCount) {
       throw new ProtocolError('policy');
     }
     let storedSub = null;
     let tname = t.name;
     if (t.cat === 'p2p') {
       if (modeWant !== MODE_UNSET) pud.modeWant = modeWant;
-      pud.modeWant = (pud.modeWant & t.ctx.p2pMode) | MODE_APPROVE;
+      pud.modeWant = (pud.modeWant & t.env.p2pMode) | MODE_APPROVE;
     } else if (t.cat === 'sys') {
       if (req.authLvl !== AuthLevel.ROOT) {
         throw new ProtocolError('permissionDenied');
@@ -178,10 +178,10 @@ export async function thisUserSub(
     if (!storedSub || storedSub.deletedAt !== null) {
       await store.createSubscriptions(store.subscription(uid, tname, pud.modeWant, pud.modeGiven, pud.private));
       t.memberAdded();
-      t.ctx.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_CREATE);
+      t.env.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_CREATE);
     } else if (asChan && (pud.modeWant !== oldWant || priv !== undefined)) {
       await store.adapter.subsUpdate(tname, uid, { modeWant: pud.modeWant, private: pud.private, updatedAt: new Date() });
-      t.ctx.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_UPDATE);
+      t.env.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_UPDATE);
     }
   } else {
     if (!existing.isChan && asChan) {
@@ -207,7 +207,7 @@ export async function thisUserSub(
         }
       }
       if (t.cat === 'p2p') {
-        modeWant = (modeWant & t.ctx.p2pMode) | MODE_APPROVE;
+        modeWant = (modeWant & t.env.p2pMode) | MODE_APPROVE;
       } else if (t.cat === 'sys') {
         modeWant = (modeWant & MODE_CSYS) | MODE_WRITE;
       }
@@ -233,7 +233,7 @@ export async function thisUserSub(
     if (Object.keys(update).length > 0) {
       update.updatedAt = new Date();
       await store.adapter.subsUpdate(t.storeName(uid), uid, update);
-      t.ctx.plugins.subscription({ topic: t.storeName(uid), user: uid, modeWant: update.modeWant, modeGiven: update.modeGiven, private: update.private }, ACT_UPDATE);
+      t.env.plugins.subscription({ topic: t.storeName(uid), user: uid, modeWant: update.modeWant, modeGiven: update.modeGiven, private: update.private }, ACT_UPDATE);
     }
     if (ownerChange) {
       const prevOwner = t.owner;
@@ -278,7 +278,7 @@ export async function thisUserSub(
  * given (approval, ban). Returns the new access mode when it changed.
  */
 export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target: Uid, asChan: boolean): Promise<AccessModeMsg | null> {
-  const { store } = t.ctx;
+  const { store } = t.env;
   const host = t.perUser.get(req.asUser);
   const hostMode = host ? host.modeGiven & host.modeWant : MODE_NONE;
   if (!host || !isSharer(hostMode) || asChan) {
@@ -290,7 +290,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
   }
   let modeGiven = parseWant(req.msg.body.sub?.mode);
   if (modeGiven !== MODE_UNSET && t.cat === 'p2p') {
-    modeGiven = (modeGiven & t.ctx.p2pMode) | MODE_APPROVE;
+    modeGiven = (modeGiven & t.env.p2pMode) | MODE_APPROVE;
   }
   if (modeGiven !== MODE_UNSET && !isAdmin(hostMode)) {
     throw new ProtocolError('permissionDenied');
@@ -302,7 +302,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
   let oldGiven = MODE_UNSET;
   let pud = t.perUser.get(target);
   if (!pud || pud.deleted) {
-    if (t.cat === 'grp' && t.subsCount() >= t.ctx.limits.maxSubscriberCount) {
+    if (t.cat === 'grp' && t.subsCount() >= t.env.limits.maxSubscriberCount) {
       throw new ProtocolError('policy');
     }
     if (modeGiven === MODE_UNSET) {
@@ -324,8 +324,8 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
     }
     await store.createSubscriptions(store.subscription(target, t.name, modeWant, modeGiven, null));
     t.memberAdded();
-    t.ctx.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
-    t.ctx.push.send(pushForSub(t, req.asUser, target, modeWant, modeGiven));
+    t.env.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
+    t.env.push.send(pushForSub(t, req.asUser, target, modeWant, modeGiven));
     pud = t.newPerUser();
     pud.modeWant = modeWant;
     pud.modeGiven = modeGiven;
@@ -340,7 +340,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
         throw new ProtocolError('permissionDenied');
       }
       await store.adapter.subsUpdate(t.name, target, { modeGiven, updatedAt: new Date() });
-      t.ctx.plugins.subscription({ topic: t.name, user: target, modeGiven }, ACT_UPDATE);
+      t.env.plugins.subscription({ topic: t.name, user: target, modeGiven }, ACT_UPDATE);
       pud.modeGiven = modeGiven;
     }
   }
@@ -390,12 +390,12 @@ function sendImmediateSubNotifications(t: ConvTopic, uid: Uid, acs: AccessModeMs
       if (flags.newsub) {
         t.presSingleUserOffline(uid, mode, '?none+en', {});
         t.presSingleUserOffline(uid2, mode2, (mode2 & MODE_PRES) !== 0 && mode2 !== MODE_UNSET ? '?unkn+en' : '?unkn', {});
-        t.ctx.push.send(pushForSub(t, uid, uid2, pud2.modeWant, pud2.modeGiven));
+        t.env.push.send(pushForSub(t, uid, uid2, pud2.modeWant, pud2.modeGiven));
       }
     }
   }
   if (t.cat === 'grp' && !asChan && flags.newsub && !flags.created) {
-    t.ctx.push.send(pushForSub(t, uid, null, want, given));
+    t.env.push.send(pushForSub(t, uid, null, want, given));
   }
   if (flags.newsub) {
     t.presSingleUserOffline(uid, mode, 'acs', { dacs: { want: acs.want, given: acs.given }, actor: userId(uid) }, req.sess.sid);

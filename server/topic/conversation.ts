@@ -6,11 +6,11 @@ import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
 import type { Topic as StoredTopic } from '../store/types.js';
-import type { Session } from '../session/session.js';
+import type { Client } from '../request/client.js';
 import { handleConvGet, handleConvSet } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';
 import { deleteMessages, flushPublished, type PendingPub } from './conv-messages.js';
-import { deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
+import { deleteConversation, deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
 import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subscribe.js';
 import { presOfflineFilter, presToUser, type PresParams } from './presence.js';
 import type { Routed } from './routed.js';
@@ -60,7 +60,7 @@ export abstract class ConvTopic extends Topic {
 
   /** Loads the subscribers from the store; the one holding O is the owner. */
   protected async loadSubscribers(): Promise<void> {
-    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
       const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
       pud.recvId = s.recvSeqId;
       pud.readId = s.readSeqId;
@@ -150,7 +150,7 @@ export abstract class ConvTopic extends Topic {
           }
           // The owner deletes the topic (so does the last one in a p2p); anyone else leaves.
           if ((this.owner !== 0n && this.owner === d.asUser) || (this.cat === 'p2p' && this.subsCount() < 2)) {
-            await this.ctx.hub.deleteTopic(this, d);
+            await deleteConversation(this, d);
           } else {
             await leaveAndUnsubscribe(this, d.sess, d);
           }
@@ -181,7 +181,7 @@ export abstract class ConvTopic extends Topic {
     req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
   }
 
-  protected async detach(sess: Session): Promise<void> {
+  protected async detach(sess: Client): Promise<void> {
     const gone = this.removeSession(sess);
     if (gone) {
       this.afterDetach(gone);
@@ -189,7 +189,7 @@ export abstract class ConvTopic extends Topic {
   }
 
   /** A background session came to the foreground: on a group, its user comes online there. */
-  protected override async onForeground(sess: Session, uid: Uid): Promise<void> {
+  protected override async onForeground(sess: Client, uid: Uid): Promise<void> {
     sendSubNotifications(this, uid, sess.sid);
   }
 
@@ -255,7 +255,7 @@ export abstract class ConvTopic extends Topic {
     // A member's me asks whether the topic is online: a live topic is.
     const verb = p.what.split('+')[0] ?? '';
     if (msg.wantReply && (verb === 'on' || verb === '?unkn') && p.src) {
-      this.ctx.hub.route(p.src, { kind: 'pres', pres: { topic: 'me', what: 'on', src: this.name }, wantReply: verb === '?unkn' });
+      this.env.host.route(p.src, { kind: 'pres', pres: { topic: 'me', what: 'on', src: this.name }, wantReply: verb === '?unkn' });
     }
     if (p.topic !== this.xoriginal || verb === '?none' || verb === '?unkn' || verb === '') {
       return;
@@ -296,14 +296,14 @@ export abstract class ConvTopic extends Topic {
       const mode = pud.modeGiven & pud.modeWant;
       if (pud.deleted || pud.isChan || !presOfflineFilter(mode, what, source.filterIn, source.filterOut)) continue;
       if (source.excludeUser && source.excludeUser === userId(uid)) continue;
-      presToUser(this.ctx, uid, this.original(uid), what, params, { skipSid, skipTopic: offlineOnly ? this.name : undefined });
+      presToUser(this.env, uid, this.original(uid), what, params, { skipSid, skipTopic: offlineOnly ? this.name : undefined });
     }
   }
 
   /** Presence to one subscriber's `me`, if the mode lets it hear `what`. */
   presSingleUserOffline(uid: Uid, mode: number, what: string, params: PresParams, skipSid?: string, offlineOnly = false): void {
     if (mode !== MODE_UNSET && presOfflineFilter(mode, what)) {
-      presToUser(this.ctx, uid, this.original(uid), what, params, { skipSid, skipTopic: offlineOnly ? this.name : undefined, wantReply: what.startsWith('?unkn') });
+      presToUser(this.env, uid, this.original(uid), what, params, { skipSid, skipTopic: offlineOnly ? this.name : undefined, wantReply: what.startsWith('?unkn') });
     }
   }
 
@@ -326,10 +326,10 @@ export abstract class ConvTopic extends Topic {
       if (this.cat === 'p2p') {
         const peer = this.otherUser(uid);
         this.presSingleUserOffline(uid, newWant & newGiven, 'gone', {}, skipSid);
-        if (peer) presToUser(this.ctx, peer, target, 'off', {});
+        if (peer) presToUser(this.env, peer, target, 'off', {});
       } else if (this.cat === 'grp' && !isChan) {
         this.presSubsOnline('off', target, {}, { ...sharers, skipSid });
-        presToUser(this.ctx, uid, this.name, 'gone', {}, { skipSid });
+        presToUser(this.env, uid, this.name, 'gone', {}, { skipSid });
       }
       return;
     }
@@ -337,7 +337,7 @@ export abstract class ConvTopic extends Topic {
     const is = (newWant & newGiven & MODE_PRES) !== 0;
     if (was && !is) {
       const source = this.cat === 'p2p' ? userId(this.otherUser(uid) ?? 0n) : this.cat === 'grp' && !isChan ? this.name : '';
-      if (source) presToUser(this.ctx, uid, source, 'off+dis', {});
+      if (source) presToUser(this.env, uid, source, 'off+dis', {});
     } else if (!was && is && this.cat === 'grp' && !isChan) {
       this.presSingleUserOffline(uid, newWant & newGiven, '?unkn+en', {});
     }
@@ -418,7 +418,7 @@ export abstract class ConvTopic extends Topic {
       this.presSubsOffline('gone', {}, {}, false);
     }
     if (this.cat === 'grp' && reason !== 'deleted') {
-      await this.ctx.store.adapter.topicUpdateSubCnt(this.name).catch(() => undefined);
+      await this.env.store.adapter.topicUpdateSubCnt(this.name).catch(() => undefined);
     }
     if (reason !== 'idle') {
       for (const sess of this.sessions.keys()) {

@@ -1,6 +1,6 @@
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import type { ServerContext } from '../context.js';
+import type { TopicEnv } from './env.js';
 import type { Request } from '../request/request.js';
 import { FndTopic } from './fnd.js';
 import { GroupTopic } from './group.js';
@@ -14,21 +14,21 @@ import type { Topic } from './topic.js';
  * Makes the topic object for a request's resolved target, by kind. The name was resolved for the
  * requesting user by `resolveTopic`; a request that reached here without a target is refused.
  */
-export function createTopic(ctx: ServerContext, name: string, req: Request<SubMsg>): Topic {
+export function createTopic(env: TopicEnv, name: string, req: Request<SubMsg>): Topic {
   switch (req.target?.kind) {
     case 'me':
-      return new MeTopic(ctx, name, 'me');
+      return new MeTopic(env, name, 'me');
     case 'fnd':
-      return new FndTopic(ctx, name, 'fnd');
+      return new FndTopic(env, name, 'fnd');
     case 'p2p':
-      return new P2PTopic(ctx, name, '');
+      return new P2PTopic(env, name, '');
     case 'grp':
     case 'new':
-      return new GroupTopic(ctx, name, name);
+      return new GroupTopic(env, name, name);
     case 'sys':
-      return new SysTopic(ctx, name, 'sys');
+      return new SysTopic(env, name, 'sys');
     case 'slf':
-      return new SlfTopic(ctx, name, 'slf');
+      return new SlfTopic(env, name, 'slf');
     default:
       throw new ProtocolError('topicNotFound');
   }

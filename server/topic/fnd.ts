@@ -6,7 +6,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
-import type { Session } from '../session/session.js';
+import type { Client } from '../request/client.js';
 import { privateUpdate, replyGetDesc } from './meta-desc.js';
 import { answerParts, denied, noDeletions, setWhat } from './meta-parts.js';
 import { META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWhat } from '../../src/wire/meta-what.js';
@@ -24,7 +24,7 @@ import { Topic, type TopicCat } from './topic.js';
  */
 export class FndTopic extends Topic {
   readonly cat: TopicCat = 'fnd';
-  private readonly queries = new Map<Session, string>();
+  private readonly queries = new Map<Client, string>();
 
   get uid(): Uid {
     return parseUserId('usr' + this.name.slice(3));
@@ -42,21 +42,21 @@ export class FndTopic extends Topic {
     if (req.asUser === 0n) {
       throw new ProtocolError('notFound');
     }
-    const user = await this.ctx.store.adapter.userGet(req.asUser);
+    const user = await this.env.store.adapter.userGet(req.asUser);
     if (!user) {
       throw new ProtocolError('notFound');
     }
     this.created = user.createdAt;
     this.updated = user.updatedAt;
     this.tags = user.tags;
-    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
       this.perUser.set(s.user, { online: 0, recvId: 0, readId: 0, delId: 0, private: s.private, modeWant: s.modeWant, modeGiven: s.modeGiven, deleted: false, isChan: false });
     }
   }
 
   protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
     if (!this.perUser.has(req.asUser)) {
-      await this.ctx.store.createSubscriptions(this.ctx.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null));
+      await this.env.store.createSubscriptions(this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null));
       this.perUser.set(req.asUser, { online: 0, recvId: 0, readId: 0, delId: 0, private: null, modeWant: MODE_CME_FND, modeGiven: MODE_CME_FND, deleted: false, isChan: false });
     }
     const { want, priv } = subRequest(req);
@@ -113,7 +113,7 @@ export class FndTopic extends Topic {
       return;
     }
     if (priv.changed) {
-      await this.ctx.store.adapter.subsUpdate(this.name, req.asUser, { private: priv.value, updatedAt: now });
+      await this.env.store.adapter.subsUpdate(this.name, req.asUser, { private: priv.value, updatedAt: now });
       const pud = this.perUser.get(req.asUser);
       if (pud) pud.private = priv.value;
     }
@@ -132,7 +132,7 @@ export class FndTopic extends Topic {
     if (isPrefixed(term)) {
       return [term];
     }
-    for (const [, v] of this.ctx.validators) {
+    for (const [, v] of this.env.validators) {
       if (!v.addToTags) continue;
       try {
         const tag = v.validator.preCheck(term, { countryCode: country });
@@ -146,7 +146,7 @@ export class FndTopic extends Topic {
     if (validateTag(term)[1] === '') {
       return [];
     }
-    const login = isPublic ? this.ctx.auth.get('basic')?.asTag(term) : '';
+    const login = isPublic ? this.env.auth.get('basic')?.asTag(term) : '';
     return login ? [term, login] : [term];
   }
 
@@ -156,11 +156,11 @@ export class FndTopic extends Topic {
     const ownQuery = this.queries.get(req.sess) ?? '';
     const stored = this.perUser.get(req.asUser)?.private;
     let query = ownQuery || (typeof stored === 'string' ? stored : '');
-    const country = req.sess.countryCode || this.ctx.limits.defaultCountryCode;
+    const country = req.sess.countryCode || this.env.limits.defaultCountryCode;
     let results: TopicSubMsg[] = [];
-    if (query && this.ctx.plugins.active) {
+    if (query && this.env.plugins.active) {
       // A plugin may answer the search itself, rewrite the query or drop it.
-      const byPlugin = await this.ctx.plugins.find(req.asUser, query);
+      const byPlugin = await this.env.plugins.find(req.asUser, query);
       if (byPlugin.results) {
         results = byPlugin.results;
         query = '';
@@ -176,12 +176,12 @@ export class FndTopic extends Topic {
       const isPublic = ownQuery !== '';
       const required = parsed.and.map((t) => this.rewrite(t, country, isPublic)).filter((set) => set.length > 0);
       const optional = parsed.or.flatMap((t) => this.rewrite(t, country, isPublic));
-      const masked = filterTags([...required.flat(), ...optional], this.ctx.tags.masked).filter((t) => !this.tags.includes(t));
+      const masked = filterTags([...required.flat(), ...optional], this.env.tags.masked).filter((t) => !this.tags.includes(t));
       if (masked.length > 0) {
         throw new ProtocolError('permissionDenied');
       }
       if (required.length > 0 || optional.length > 0) {
-        const found = await this.ctx.store.adapter.find(userId(req.asUser), this.ctx.tags.alias, required, optional, req.sess.authLvl !== AuthLevel.ROOT);
+        const found = await this.env.store.adapter.find(userId(req.asUser), this.env.tags.alias, required, optional, req.sess.authLvl !== AuthLevel.ROOT);
         results = found.map((s) => {
           const mts: TopicSubMsg = { acs: {}, topic: s.topic };
           if (s.updatedAt.getTime() > 0) mts.updated = s.updatedAt;
@@ -214,7 +214,7 @@ export class FndTopic extends Topic {
     const now = new Date();
     const tag = this.queries.get(req.sess) ?? '';
     if (tag && validateTag(tag)[0] !== '') {
-      const found = await this.ctx.store.adapter.findOne(tag);
+      const found = await this.env.store.adapter.findOne(tag);
       if (found) {
         req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, tags: [found] } });
         return;
@@ -228,7 +228,7 @@ export class FndTopic extends Topic {
     req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
   }
 
-  protected async detach(sess: Session, _byRequest?: boolean): Promise<void> {
+  protected async detach(sess: Client, _byRequest?: boolean): Promise<void> {
     this.queries.delete(sess);
     this.removeSession(sess);
   }

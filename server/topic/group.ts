@@ -40,7 +40,7 @@ export class GroupTopic extends ConvTopic {
       await this.create(req, req.target.channel);
       return;
     }
-    const stopic = await this.ctx.store.adapter.topicGet(this.name);
+    const stopic = await this.env.store.adapter.topicGet(this.name);
     if (!stopic || stopic.state === ObjState.DELETED) {
       throw new ProtocolError('topicNotFound');
     }
@@ -84,9 +84,9 @@ export class GroupTopic extends ConvTopic {
       const m = parseMode(set.sub.mode);
       want = (m === null ? MODE_CFULL : m & 0xff) | MODE_JOIN | MODE_OWNER;
     }
-    const tags = normalizeTags(set?.tags, this.ctx.limits.maxTagCount);
+    const tags = normalizeTags(set?.tags, this.env.limits.maxTagCount);
     if (tags && tags.length > 0) {
-      if (!restrictedTagsEqual(tags, [], this.ctx.tags.immutable)) {
+      if (!restrictedTagsEqual(tags, [], this.env.tags.immutable)) {
         throw new ProtocolError('permissionDenied');
       }
       this.tags = tags;
@@ -94,7 +94,7 @@ export class GroupTopic extends ConvTopic {
     this.created = now;
     this.updated = now;
     this.touched = now;
-    await this.ctx.store.createTopic(
+    await this.env.store.createTopic(
       {
         name: this.name,
         createdAt: now,

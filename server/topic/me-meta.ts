@@ -35,7 +35,7 @@ export async function meGetSub(t: MeTopic, req: Request<GetMsg | SubMsg>, opts: 
     if (topicFilter === 'slf') topicFilter = slfName(req.asUser);
   }
   const ims = q.ims;
-  const store = t.ctx.store.adapter;
+  const store = t.env.store.adapter;
   const storeOpts = { ...(topicFilter ? { topic: topicFilter } : {}), ...(ims ? { ifModifiedSince: ims } : {}), ...(q.limit ? { limit: q.limit } : {}) };
   const subs: (Subscription & { dummy?: boolean })[] = await store.topicsForUser(req.asUser, ims !== undefined, storeOpts);
   if (ims) {
@@ -43,7 +43,7 @@ export async function meGetSub(t: MeTopic, req: Request<GetMsg | SubMsg>, opts: 
     const seen = new Set(subs.map((s) => s.extra?.with ?? s.topic));
     for (const [key, state] of t.contacts.entries()) {
       if (!seen.has(key) && state.online) {
-        subs.push({ ...t.ctx.store.subscription(0n, key, MODE_UNSET, MODE_UNSET, null, new Date(0)), extra: { with: key }, dummy: true });
+        subs.push({ ...t.env.store.subscription(0n, key, MODE_UNSET, MODE_UNSET, null, new Date(0)), extra: { with: key }, dummy: true });
       }
     }
   }
@@ -119,7 +119,7 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
     throw new ProtocolError('permissionDenied');
   }
   const core: UserUpdate = {};
-  const access = defaultAccessUpdate(t, desc.defacs, t.ctx.p2pMode);
+  const access = defaultAccessUpdate(t, desc.defacs, t.env.p2pMode);
   if (access) core.access = access;
   const pub = mergeValue(t.public, desc.public);
   if (pub.changed) core.public = pub.value;
@@ -130,7 +130,7 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
     req.sess.send(reply('notModified', req.msg.id, req.original, now));
     return;
   }
-  const store = t.ctx.store.adapter;
+  const store = t.env.store.adapter;
   if (Object.keys(core).length > 0) {
     await store.userUpdate(req.asUser, { ...core, updatedAt: now });
   }
@@ -148,14 +148,14 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
   }
   if (pub.changed || trusted.changed || priv.changed) {
     // The user's other sessions reload the profile.
-    presToUser(t.ctx, req.asUser, 'me', 'upd', {}, { skipSid: req.sess.sid });
+    presToUser(t.env, req.asUser, 'me', 'upd', {}, { skipSid: req.sess.sid });
   }
   if (pub.changed) {
-    await linkUserAvatar(t.ctx, req.asUser, req.msg.extra?.attachments);
+    await linkUserAvatar(t.env, req.asUser, req.msg.extra?.attachments);
   }
   if (Object.keys(core).length > 0) {
     const user = await store.userGet(req.asUser);
-    if (user) t.ctx.plugins.account(user, ACT_UPDATE);
+    if (user) t.env.plugins.account(user, ACT_UPDATE);
   }
   req.sess.send(reply('ok', req.msg.id, req.original, now));
 }
@@ -182,22 +182,22 @@ export function replyGetTags(t: Topic, req: Request<GetMsg | SubMsg>): void {
  */
 export async function replySetTags(t: Topic, req: Request<SetMsg>): Promise<void> {
   const now = new Date();
-  const { ctx } = t;
+  const { env } = t;
   if (t.cat !== 'me' && t.cat !== 'grp') {
     throw new ProtocolError('operationNotAllowed');
   }
   if (t.cat === 'grp' && t.owner !== req.asUser) {
     throw new ProtocolError('permissionDenied');
   }
-  const tags = normalizeTags(req.msg.body.tags, ctx.limits.maxTagCount) ?? [];
+  const tags = normalizeTags(req.msg.body.tags, env.limits.maxTagCount) ?? [];
   if (tags.length === 0) {
     req.sess.send(reply('notModified', req.msg.id, req.original, now));
     return;
   }
-  if (!restrictedTagsEqual(t.tags, tags, ctx.tags.immutable)) {
+  if (!restrictedTagsEqual(t.tags, tags, env.tags.immutable)) {
     throw new ProtocolError('permissionDenied');
   }
-  if (ctx.tags.alias && hasDuplicateNamespaceTags(tags, ctx.tags.alias)) {
+  if (env.tags.alias && hasDuplicateNamespaceTags(tags, env.tags.alias)) {
     throw new ProtocolError('malformed');
   }
   const delta = tagDelta(t.tags, tags);
@@ -208,17 +208,17 @@ export async function replySetTags(t: Topic, req: Request<SetMsg>): Promise<void
     req.sess.send(reply('notModified', req.msg.id, req.original, now));
     return;
   }
-  if (ctx.tags.alias) {
-    for (const tag of added.filter((a) => validateTag(a)[0] === ctx.tags.alias)) {
-      if (await ctx.store.adapter.findOne(tag)) {
+  if (env.tags.alias) {
+    for (const tag of added.filter((a) => validateTag(a)[0] === env.tags.alias)) {
+      if (await env.store.adapter.findOne(tag)) {
         throw new ProtocolError('malformed');
       }
     }
   }
   if (t.cat === 'me') {
-    await ctx.store.adapter.userUpdate(req.asUser, { tags, updatedAt: now });
+    await env.store.adapter.userUpdate(req.asUser, { tags, updatedAt: now });
   } else {
-    await ctx.store.adapter.topicUpdate(t.name, { tags, updatedAt: now });
+    await env.store.adapter.topicUpdate(t.name, { tags, updatedAt: now });
   }
   t.tags = tags;
   t.broadcast({ pres: { topic: t.original(req.asUser), what: 'tags' } }, { singleUser: userId(req.asUser), skipSid: req.sess.sid });
@@ -231,7 +231,7 @@ export async function replySetTags(t: Topic, req: Request<SetMsg>): Promise<void
 /** `{get what="cred"}`: the user's credentials. */
 export async function meGetCreds(t: MeTopic, req: Request<GetMsg | SubMsg>): Promise<void> {
   const now = new Date();
-  const creds = await t.ctx.store.adapter.credGetAll(req.asUser, '', false);
+  const creds = await t.env.store.adapter.credGetAll(req.asUser, '', false);
   if (creds.length === 0) {
     req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'creds' }));
     return;
@@ -242,7 +242,7 @@ export async function meGetCreds(t: MeTopic, req: Request<GetMsg | SubMsg>): Pro
 }
 
 async function tmpToken(t: MeTopic, req: Request): Promise<Buffer> {
-  const token = t.ctx.auth.get('token');
+  const token = t.env.auth.get('token');
   if (!token) return Buffer.alloc(0);
   const { secret } = await token.genSecret({ uid: req.asUser, authLevel: AuthLevel.NONE, lifetimeMs: 24 * 3600_000, features: FEATURE_NO_LOGIN, tags: [] });
   return secret;
@@ -255,9 +255,9 @@ export async function meSetCred(t: MeTopic, req: Request<SetMsg>): Promise<void>
   let tags: string[] | null;
   try {
     if (cred.resp) {
-      tags = (await validatedCreds(t.ctx, req.asUser, req.authLvl, [cred], true)).tags;
+      tags = (await validatedCreds(t.env, req.asUser, req.authLvl, [cred], true)).tags;
     } else {
-      tags = (await addCreds(t.ctx, req.asUser, [cred], [], req.sess.lang, await tmpToken(t, req))).tags;
+      tags = (await addCreds(t.env, req.asUser, [cred], [], req.sess.lang, await tmpToken(t, req))).tags;
     }
   } catch (err) {
     req.sess.send(errorReply(err, req.msg.id, t.original(req.asUser), now));
@@ -277,7 +277,7 @@ export async function meDelCred(t: MeTopic, req: Request<DelMsg>): Promise<void>
   if (!cred?.meth) {
     throw new ProtocolError('malformed');
   }
-  const tags = await deleteCred(t.ctx, req.asUser, req.authLvl, cred);
+  const tags = await deleteCred(t.env, req.asUser, req.authLvl, cred);
   if (!tags) {
     req.sess.send(reply('noAction', req.msg.id, req.original, now));
     return;

@@ -5,7 +5,7 @@ import type { DelMsg, GetMsg, GetQuery, LeaveMsg, SetMsg, SubMsg } from '../../s
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { Request } from '../request/request.js';
-import type { Session } from '../session/session.js';
+import type { Client } from '../request/client.js';
 import { Contacts } from './contacts.js';
 import { replyGetDesc } from './meta-desc.js';
 import { answerParts, denied, noDeletions, setWhat } from './meta-parts.js';
@@ -50,7 +50,7 @@ export class MeTopic extends Topic {
   }
 
   async init(req: Request<SubMsg>): Promise<void> {
-    const user = await this.ctx.store.adapter.userGet(this.uid);
+    const user = await this.env.store.adapter.userGet(this.uid);
     if (!user) {
       throw new ProtocolError('userNotFound');
     }
@@ -61,7 +61,7 @@ export class MeTopic extends Topic {
     this.created = user.createdAt;
     this.updated = user.updatedAt;
     this.userAgent = req.sess.userAgent;
-    for (const s of await this.ctx.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
       this.perUser.set(s.user, {
         online: 0,
         recvId: s.recvSeqId,
@@ -79,8 +79,8 @@ export class MeTopic extends Topic {
   protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
     if (!this.perUser.has(req.asUser)) {
       // Only the user's own sessions reach this topic: the record is missing, so recreate it.
-      const sub = this.ctx.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null);
-      await this.ctx.store.createSubscriptions(sub);
+      const sub = this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null);
+      await this.env.store.createSubscriptions(sub);
       this.perUser.set(req.asUser, { online: 0, recvId: 0, readId: 0, delId: 0, private: null, modeWant: MODE_CME_FND, modeGiven: MODE_CME_FND, deleted: false, isChan: false });
     }
     const { want, priv } = subRequest(req);
@@ -96,7 +96,7 @@ export class MeTopic extends Topic {
   }
 
   /** A background session came to the foreground: the user comes online, as with a foreground `{sub}`. */
-  protected override async onForeground(sess: Session): Promise<void> {
+  protected override async onForeground(sess: Client): Promise<void> {
     await this.comeOnline(sess.userAgent);
   }
 
@@ -106,7 +106,7 @@ export class MeTopic extends Topic {
       return;
     }
     this.contactsLoaded = true;
-    for (const s of await this.ctx.store.adapter.subsForUser(this.uid)) {
+    for (const s of await this.env.store.adapter.subsForUser(this.uid)) {
       this.contacts.add(s.topic, false, (s.modeWant & s.modeGiven & MODE_PRES) !== 0);
     }
     if ((this.modeOf(this.uid) & MODE_PRES) !== 0) {
@@ -178,7 +178,7 @@ export class MeTopic extends Topic {
     await this.detach(req.sess, true, req);
   }
 
-  protected async detach(sess: Session, byRequest: boolean, req?: Request<LeaveMsg>): Promise<void> {
+  protected async detach(sess: Client, byRequest: boolean, req?: Request<LeaveMsg>): Promise<void> {
     const gone = this.removeSession(sess);
     if (!gone) {
       return;
@@ -189,13 +189,13 @@ export class MeTopic extends Topic {
     if (next && next.userAgent !== this.userAgent) {
       this.scheduleUA(next.userAgent);
     }
-    await this.ctx.store.adapter.userUpdate(gone.uid, { lastSeen: new Date(), userAgent: ua });
+    await this.env.store.adapter.userUpdate(gone.uid, { lastSeen: new Date(), userAgent: ua });
     if (byRequest && req) {
       req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
     }
   }
 
-  override userAgentSeen(sess: Session): void {
+  override userAgentSeen(sess: Client): void {
     if (sess.userAgent && sess.userAgent !== this.userAgent && !sess.background) {
       this.scheduleUA(sess.userAgent);
     }
@@ -237,7 +237,7 @@ export class MeTopic extends Topic {
       if (!on) {
         continue;
       }
-      this.ctx.hub.route(key, { kind: 'pres', pres: { topic: on, what, src: this.name, ua: ua || undefined }, wantReply });
+      this.env.host.route(key, { kind: 'pres', pres: { topic: on, what, src: this.name, ua: ua || undefined }, wantReply });
       if (state.online && cmd === 'dis') {
         state.online = false;
       }
@@ -253,7 +253,7 @@ export class MeTopic extends Topic {
     const src = p.src ?? '';
     const out = this.contacts.process(src, p.what, msg.wantReply === true);
     if (out.reply && src) {
-      this.ctx.hub.route(src, { kind: 'pres', pres: { topic: 'me', what: out.reply.what, src: this.name }, wantReply: out.reply.wantReply });
+      this.env.host.route(src, { kind: 'pres', pres: { topic: 'me', what: out.reply.what, src: this.name }, wantReply: out.reply.wantReply });
     }
     if (p.topic !== 'me' || out.forward === '') {
       return;
@@ -265,7 +265,7 @@ export class MeTopic extends Topic {
   }
 
   /** Whether a root session is looking (root sees account state). */
-  isRoot(sess: Session): boolean {
+  isRoot(sess: Client): boolean {
     return sess.authLvl === AuthLevel.ROOT;
   }
 }

@@ -29,7 +29,7 @@ export async function part(t: Topic, req: Request, fn: PartHandler): Promise<voi
     await fn();
   } catch (err) {
     if (!(err instanceof ProtocolError)) {
-      t.ctx.log.warn(`topic ${t.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      t.env.log.warn(`topic ${t.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
     req.sess.send(errorReply(err, req.msg.id, req.original, new Date()));
   }

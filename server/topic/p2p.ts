@@ -27,11 +27,11 @@ export class P2PTopic extends ConvTopic {
   }
 
   protected override rootAccess(): number {
-    return this.ctx.p2pMode;
+    return this.env.p2pMode;
   }
 
   async init(req: Request<SubMsg>): Promise<void> {
-    const { store } = this.ctx;
+    const { store } = this.env;
     const pair = parseP2P(this.name);
     if (!pair || !this.reachableBy(req.asUser)) {
       throw new ProtocolError('topicNotFound');
@@ -66,7 +66,7 @@ export class P2PTopic extends ConvTopic {
       throw new ProtocolError('userNotFound');
     }
     const set = req.msg.body.set;
-    const p2pMode = this.ctx.p2pMode;
+    const p2pMode = this.env.p2pMode;
     let sub1: Subscription | undefined;
     let sub2: Subscription | undefined;
     let user1only = false;

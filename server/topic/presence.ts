@@ -1,7 +1,6 @@
 import { isChannel, userId, type Uid } from '../../src/model/uid.js';
 import type { AccessModeMsg, RangeMsg } from '../../src/wire/server-messages.js';
-import type { ServerContext } from '../context.js';
-import type { Subscription } from '../store/types.js';
+import type { TopicEnv } from './env.js';
 import { MODE_JOIN, MODE_PRES } from '../../src/model/access.js';
 
 /**
@@ -53,7 +52,7 @@ export function presOfflineFilter(mode: number, what: string, filterIn = 0, filt
 
 /** Tells one user's `me` about something that happened in a topic (`src` as the user knows it). */
 export function presToUser(
-  ctx: ServerContext,
+  env: TopicEnv,
   uid: Uid,
   src: string,
   what: string,
@@ -61,7 +60,7 @@ export function presToUser(
   opts: { skipSid?: string; skipTopic?: string; wantReply?: boolean } = {},
 ): void {
   const user = userId(uid);
-  ctx.hub.route(user, {
+  env.host.route(user, {
     kind: 'pres',
     pres: {
       topic: 'me',
@@ -81,11 +80,11 @@ export function presToUser(
   });
 }
 
-/** A user who is not online tells every contact (`gone` when the account is deleted). */
-export function presUsersOfInterestOffline(ctx: ServerContext, uid: Uid, subs: Subscription[], what: string): void {
-  for (const s of subs) {
-    const on = notifyOn(s.topic, what, true);
+/** A user who is not online tells every contact in these topics (`gone` when the account is deleted). */
+export function presUsersOfInterestOffline(env: TopicEnv, uid: Uid, topics: readonly string[], what: string): void {
+  for (const topic of topics) {
+    const on = notifyOn(topic, what, true);
     if (!on) continue;
-    ctx.hub.route(s.topic, { kind: 'pres', pres: { topic: on, what, src: userId(uid) } });
+    env.host.route(topic, { kind: 'pres', pres: { topic: on, what, src: userId(uid) } });
   }
 }

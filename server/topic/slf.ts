@@ -25,7 +25,7 @@ export class SlfTopic extends ConvTopic {
   }
 
   async init(req: Request<SubMsg>): Promise<void> {
-    const { store } = this.ctx;
+    const { store } = this.env;
     const stopic = await store.adapter.topicGet(this.name);
     if (stopic) {
       await this.loadSubscribers();
@@ -45,9 +45,9 @@ export class SlfTopic extends ConvTopic {
     this.access = { auth: MODE_CSELF, anon: MODE_NONE };
     const set = req.msg.body.set;
     const priv = set?.desc?.private !== undefined && set.desc.private !== NULL_VALUE ? set.desc.private : null;
-    const tags = normalizeTags(set?.tags, this.ctx.limits.maxTagCount);
+    const tags = normalizeTags(set?.tags, this.env.limits.maxTagCount);
     if (tags && tags.length > 0) {
-      if (!restrictedTagsEqual(tags, [], this.ctx.tags.immutable)) {
+      if (!restrictedTagsEqual(tags, [], this.env.tags.immutable)) {
         throw new ProtocolError('permissionDenied');
       }
       this.tags = tags;

@@ -5,11 +5,11 @@ import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import type { ServerContext } from '../context.js';
+import type { TopicEnv } from './env.js';
 import { SerialQueue } from '../request/serial-queue.js';
 import { errorReply } from '../request/error-reply.js';
 import type { Request } from '../request/request.js';
-import type { Session } from '../session/session.js';
+import type { Client } from '../request/client.js';
 import type { Routed } from './routed.js';
 
 /** Topic categories, as the first letters of their names say. */
@@ -78,20 +78,20 @@ export abstract class Topic {
   public: unknown = null;
   trusted: unknown = null;
   readonly perUser = new Map<Uid, PerUser>();
-  readonly sessions = new Map<Session, PerSession>();
+  readonly sessions = new Map<Client, PerSession>();
   /** When the last session left (ms), or null while sessions are attached. */
   idleSince: number | null = null;
   isStopping = false;
   protected readonly queue: SerialQueue;
 
   constructor(
-    readonly ctx: ServerContext,
+    readonly env: TopicEnv,
     /** Routable name: `usr…` for me, `fnd…`, `p2p…`, `grp…`, `sys`, `slf…`. */
     readonly name: string,
     /** The name as the subscribing client wrote it (`me`, `fnd`, `grp…`). */
     readonly xoriginal: string,
   ) {
-    this.queue = new SerialQueue((err) => ctx.log.error(`topic ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    this.queue = new SerialQueue((err) => env.log.error(`topic ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   }
 
   /** Loads the topic's state from the store; the first subscription follows. */
@@ -168,17 +168,17 @@ export abstract class Topic {
   }
 
   /** A session went away without `{leave}`. */
-  sessionGone(sess: Session): void {
+  sessionGone(sess: Client): void {
     void this.queue.push(() => this.detach(sess, false));
   }
 
   /** An attached background session came to the foreground: count it online and announce it. */
-  sessionToForeground(sess: Session): void {
+  sessionToForeground(sess: Client): void {
     void this.queue.push(() => this.promote(sess));
   }
 
   /** The session made a request (its user agent counts as the user's latest). */
-  userAgentSeen(_sess: Session): void {}
+  userAgentSeen(_sess: Client): void {}
 
   /** Stops the topic: it tells whom it must and detaches every session. */
   unload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void> {
@@ -189,7 +189,7 @@ export abstract class Topic {
         sess.subs.delete(this.name);
       }
       this.sessions.clear();
-      this.ctx.hub.remove(this);
+      this.env.host.remove(this);
     });
   }
 
@@ -202,13 +202,13 @@ export abstract class Topic {
       }
       try {
         if (!this.reachableBy(req.asUser)) {
-          this.ctx.log.warn(`topic ${this.name}: refused ${req.msg.type} from ${userId(req.asUser)}, not a user of this topic`);
+          this.env.log.warn(`topic ${this.name}: refused ${req.msg.type} from ${userId(req.asUser)}, not a user of this topic`);
           throw new ProtocolError('topicNotFound');
         }
         await fn();
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
-          this.ctx.log.warn(`topic ${this.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          this.env.log.warn(`topic ${this.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         }
         req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
       }
@@ -234,17 +234,17 @@ export abstract class Topic {
    * What a kind does when an attached session's user comes online through it after the session
    * left the background (the count is done): the announcements a foreground subscription makes.
    */
-  protected async onForeground(_sess: Session, _uid: Uid): Promise<void> {}
+  protected async onForeground(_sess: Client, _uid: Uid): Promise<void> {}
 
   /** Detaches a session (after `{leave}` or when it went away); `reply` when a request waits. */
-  protected abstract detach(sess: Session, byRequest: boolean): Promise<void>;
+  protected abstract detach(sess: Client, byRequest: boolean): Promise<void>;
 
   protected abstract onUnload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void>;
 
   // ---- sessions ----
 
   /** Attaches a session for a user; counts it online unless it is a background session. */
-  addSession(sess: Session, uid: Uid, isChanSub: boolean): void {
+  addSession(sess: Client, uid: Uid, isChanSub: boolean): void {
     if (sess.isEnded) {
       // It went away while its request waited in the inbox: nothing would ever detach it.
       return;
@@ -252,7 +252,7 @@ export abstract class Topic {
     if (!this.sessions.has(sess)) {
       const counted = !sess.background;
       this.sessions.set(sess, { uid, isChanSub, counted });
-      sess.subs.set(this.name, this);
+      sess.subs.add(this.name);
       const pud = this.perUser.get(uid);
       if (pud && counted) {
         pud.online++;
@@ -262,7 +262,7 @@ export abstract class Topic {
   }
 
   /** Whether an attached session counts its user online (it is not a background one). */
-  isCounted(sess: Session): boolean {
+  isCounted(sess: Client): boolean {
     return this.sessions.get(sess)?.counted === true;
   }
 
@@ -270,7 +270,7 @@ export abstract class Topic {
    * Detaches a session; returns its user, whether it was attached as a channel reader and whether
    * it counted online (it was not in the background), or null when it was not attached.
    */
-  removeSession(sess: Session): Readonly<PerSession> | null {
+  removeSession(sess: Client): Readonly<PerSession> | null {
     const pssd = this.sessions.get(sess);
     if (!pssd) {
       return null;
@@ -288,7 +288,7 @@ export abstract class Topic {
   }
 
   /** The most recently active attached session of the topic, if any. */
-  sessionOf(uid: Uid): Session | undefined {
+  sessionOf(uid: Uid): Client | undefined {
     for (const [s, p] of this.sessions) {
       if (p.uid === uid) {
         return s;
@@ -341,7 +341,7 @@ export abstract class Topic {
   }
 
   /** Counts a session that came to the foreground, once, if it is still attached. */
-  private async promote(sess: Session): Promise<void> {
+  private async promote(sess: Client): Promise<void> {
     const pssd = this.sessions.get(sess);
     if (!pssd || pssd.counted || this.isStopping) {
       return;

@@ -1,8 +1,19 @@
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { CredClient } from '../../src/wire/client-messages.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { CredValidator } from './validator.js';
 import { isStoreError, StoreError } from '../store/errors.js';
+
+
+/** What credential handling needs: the store, the validators and which methods each level requires. */
+export interface CredentialEnv {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly validators: ReadonlyMap<string, { validator: CredValidator; addToTags: boolean }>;
+  readonly requiredCreds: ReadonlyMap<AuthLevel, readonly string[]>;
+}
 
 /**
  * Credentials of accounts (the reference's user.go): requesting validation, checking responses,
@@ -10,7 +21,7 @@ import { isStoreError, StoreError } from '../store/errors.js';
  */
 
 /** Keeps the credentials of known methods, one per method (the last), with a value when required. */
-export function normalizeCredentials(ctx: ServerContext, creds: CredClient[] | undefined, valueRequired: boolean): CredClient[] {
+export function normalizeCredentials(ctx: CredentialEnv, creds: CredClient[] | undefined, valueRequired: boolean): CredClient[] {
   const byMethod = new Map<string, CredClient>();
   for (const c of creds ?? []) {
     if (c.meth && ctx.validators.has(c.meth) && (!valueRequired || c.val)) {
@@ -21,7 +32,7 @@ export function normalizeCredentials(ctx: ServerContext, creds: CredClient[] | u
 }
 
 /** Methods required at `level` that are not in `have`. */
-export function missingCreds(ctx: ServerContext, level: AuthLevel, have: readonly string[]): string[] {
+export function missingCreds(ctx: CredentialEnv, level: AuthLevel, have: readonly string[]): string[] {
   return (ctx.requiredCreds.get(level) ?? []).filter((m) => !have.includes(m));
 }
 
@@ -30,7 +41,7 @@ export function missingCreds(ctx: ServerContext, level: AuthLevel, have: readonl
  * (a response came with the value) and the user's tags after adding the validated ones.
  */
 export async function addCreds(
-  ctx: ServerContext,
+  ctx: CredentialEnv,
   uid: Uid,
   creds: CredClient[],
   extraTags: string[],
@@ -69,7 +80,7 @@ export async function addCreds(
  * throws `invalid-response`; otherwise it is skipped.
  */
 export async function validatedCreds(
-  ctx: ServerContext,
+  ctx: CredentialEnv,
   uid: Uid,
   level: AuthLevel,
   creds: CredClient[] | undefined,
@@ -118,7 +129,7 @@ export async function validatedCreds(
  * one is a policy violation. Returns the user's tags after removing the credential's tag, or null
  * when nothing changed.
  */
-export async function deleteCred(ctx: ServerContext, uid: Uid, level: AuthLevel, cred: CredClient): Promise<string[] | null> {
+export async function deleteCred(ctx: CredentialEnv, uid: Uid, level: AuthLevel, cred: CredClient): Promise<string[] | null> {
   const v = cred.meth ? ctx.validators.get(cred.meth) : undefined;
   if (!v || !cred.meth || !cred.val) {
     throw new StoreError('malformed');

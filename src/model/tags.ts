@@ -95,3 +95,13 @@ export function tagDelta(prev: readonly string[], next: readonly string[]): { ad
   const n = new Set(next);
   return { added: [...n].filter((t) => !p.has(t)).sort(), removed: [...p].filter((t) => !n.has(t)).sort() };
 }
+
+/** What the config says of tags: namespaces users may not change or search, and the alias namespace. */
+export interface TagPolicy {
+  /** Namespaces users cannot change directly (from auth schemes and validators). */
+  immutable: ReadonlySet<string>;
+  /** Namespaces that cannot be searched directly. */
+  masked: ReadonlySet<string>;
+  /** Namespace of globally unique aliases ('' for none). */
+  alias: string;
+}

@@ -100,7 +100,7 @@ describe('a contact list asked with ims', () => {
     const { c: dave } = await user('dave');
     await dave.reply({ sub: { id: 'me', topic: 'me' } });
     await waitFor(alice, (m) => m.pres?.what === 'on' && m.pres.src === daveId, 'dave online');
-    await until(() => !srv.server.ctx.hub.get(books.topic), 3000, 'the book club to unload');
+    await until(() => !srv.server.hub.get(books.topic), 3000, 'the book club to unload');
 
     const changed = await changedSince(alice, ims);
     const entries = new Map((changed.meta?.sub as Entry[]).map((e) => [e.topic, e]));

@@ -251,8 +251,8 @@ describe('group topics', () => {
     await a.reply({ leave: { id: 'l', topic: grp } });
     await b.reply({ leave: { id: 'l', topic: grp } });
     const end = Date.now() + 5000;
-    while (srv.server.ctx.hub.get(grp) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    expect(srv.server.ctx.hub.get(grp)).toBeUndefined();
+    while (srv.server.hub.get(grp) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(srv.server.hub.get(grp)).toBeUndefined();
     const again = await b.reply({ sub: { id: 's2', topic: grp, get: { what: 'desc' } } });
     expect(again.ctrl?.code).toBe(200);
     const desc = await waitFor(b, (m) => !!m.meta?.desc, 'desc');

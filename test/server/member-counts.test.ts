@@ -53,7 +53,7 @@ async function expectCount(topic: string, members: RawClient[], n: number): Prom
 }
 
 async function unloaded(topic: string): Promise<void> {
-  await until(() => !srv.server.ctx.hub.get(topic), 3000, `${topic} to unload`);
+  await until(() => !srv.server.hub.get(topic), 3000, `${topic} to unload`);
 }
 
 describe('the member count of a group', () => {

@@ -1,0 +1,18 @@
+/** Limits from the config that requests are held to, wherever they are handled. */
+export interface Limits {
+  maxMessageSize: number;
+  maxSubscriberCount: number;
+  maxTagCount: number;
+  maxFileUploadSize: number;
+  /** Seconds; 0 for no limit. */
+  msgDeleteAge: number;
+  permanentAccounts: boolean;
+  defaultCountryCode: string;
+  /** Client messages a session queues before reading from it pauses. */
+  inboundQueue: number;
+  /** `{pub}` (and `{note}`) per second and session; 0: no limit. */
+  publishRate: number;
+  publishBurst: number;
+  /** Deepest nesting of objects and arrays accepted in a client message. */
+  maxJsonDepth: number;
+}
