@@ -24,7 +24,6 @@ import type { AccessModeMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
 import { ObjState } from '../store/types.js';
 import type { ConvTopic } from './conversation.js';
-import { replyConvGets } from './conv-meta.js';
 import { pushForSub } from './conv-push.js';
 import { NULL_VALUE } from '../../src/model/tags.js';
 
@@ -58,8 +57,12 @@ function acsOf(want: number, given: number): AccessModeMsg {
   return { want: modeToString(want), given: modeToString(given), mode: modeToString(want & given) };
 }
 
-/** `{sub}` to a p2p, group, channel, `sys` or `slf` topic. */
-export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise<void> {
+/**
+ * `{sub}` to a p2p, group, channel, `sys` or `slf` topic. Returns the topic's name as the
+ * subscriber knows it and whether it subscribed as a channel reader, for the answers to the
+ * `get` the request carries.
+ */
+export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise<{ name: string; asChan: boolean }> {
   const asChan = t.asChannel(req);
   const flags: SubFlags = t.takeSubFlags(req) ?? { created: false, newsub: false };
   const uid = req.asUser;
@@ -97,9 +100,7 @@ export async function subscribeConv(t: ConvTopic, req: Request<SubMsg>): Promise
   if (!req.sess.background && hasJoined) {
     sendSubNotifications(t, uid, req.sess.sid);
   }
-  if (req.msg.body.get) {
-    await replyConvGets(t, { ...req, original: name }, req.msg.body.get, asChan);
-  }
+  return { name, asChan };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages
 import type { Request } from '../request/request.js';
 import type { Topic as StoredTopic } from '../store/types.js';
 import type { Client } from '../request/client.js';
-import { handleConvGet, handleConvSet } from './conv-meta.js';
+import { handleConvGet, handleConvSet, replyConvGets } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';
 import { deleteMessages, flushPublished, type PendingPub } from './conv-messages.js';
 import { deleteConversation, deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
@@ -119,8 +119,11 @@ export abstract class ConvTopic extends Topic {
 
   // ---- entry points ----
 
-  protected handleSubscribe(req: Request<SubMsg>): Promise<void> {
-    return subscribeConv(this, req);
+  protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
+    const { name, asChan } = await subscribeConv(this, req);
+    if (req.msg.body.get) {
+      await replyConvGets(this, { ...req, original: name }, req.msg.body.get, asChan);
+    }
   }
 
   protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
