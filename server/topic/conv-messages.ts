@@ -20,6 +20,9 @@ export interface PendingPub {
   done: () => void;
 }
 
+/** The most separate ranges of seq ids one `{get}` may ask for. */
+const MAX_QUERY_RANGES = 256;
+
 /** The most messages one `{del}` with several ranges may name (the reference's limit). */
 const MAX_DELETE_COUNT = 1024;
 
@@ -172,7 +175,13 @@ function storeOpts(opts: GetOpts | undefined): QueryOpt {
   if (opts.since) q.since = opts.since;
   if (opts.before) q.before = opts.before;
   if (opts.limit) q.limit = opts.limit;
-  if (opts.ranges?.length) q.ranges = opts.ranges.map((r) => ({ low: r.low ?? 0, hi: r.hi ?? 0 }));
+  if (opts.ranges?.length) {
+    const ranges = normalizeRanges(opts.ranges.map((r) => ({ low: r.low ?? 0, hi: r.hi ?? 0 })));
+    if (ranges.length > MAX_QUERY_RANGES) {
+      throw new ProtocolError('malformed');
+    }
+    q.ranges = ranges;
+  }
   return q;
 }
 

@@ -4,7 +4,7 @@ import { parseP2P, userId, type Uid } from '../../src/model/uid.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { Request } from '../request/request.js';
-import type { Subscription } from '../store/types.js';
+import { ObjState, type Subscription } from '../store/types.js';
 import { ConvTopic } from './conversation.js';
 import { NULL_VALUE } from '../../src/model/tags.js';
 import type { TopicCat } from './topic.js';
@@ -36,14 +36,20 @@ export class P2PTopic extends ConvTopic {
     if (!pair || !this.reachableBy(req.asUser)) {
       throw new ProtocolError('topicNotFound');
     }
-    const stopic = await store.adapter.topicGet(this.name);
+    let stopic = await store.adapter.topicGet(this.name);
     let subs: Subscription[] = [];
     if (stopic) {
       subs = await store.adapter.usersForTopic(this.name, false);
       if (subs.length === 0) {
-        throw new Error(`p2p topic ${this.name} has no subscriptions`);
+        // Both subscriptions are gone (a user deleted the account): nothing of it is left to
+        // keep. Starting anew needs both users; refused below when one of them is gone.
+        if (req.target?.existingOnly) throw new ProtocolError('topicNotFound');
+        await this.requireUsers(pair);
+        await store.adapter.topicDelete(this.name, false, true);
+        stopic = null;
+      } else {
+        this.loadState(stopic);
       }
-      this.loadState(stopic);
     }
     if (stopic && subs.length === 2) {
       for (const [i, s] of subs.entries()) {
@@ -121,6 +127,14 @@ export class P2PTopic extends ConvTopic {
     this.perUser.set(uid1, this.fromSub(sub1, userId(uid2)));
     this.perUser.set(uid2, this.fromSub(sub2, userId(uid1)));
     this.setSubFlags(req, { created, newsub });
+  }
+
+  /** Both users exist (and are not deleted); 404 "user not found" otherwise. */
+  private async requireUsers(pair: readonly [Uid, Uid]): Promise<void> {
+    const users = await this.env.store.adapter.userGetAll([pair[0], pair[1]]);
+    if (users.length !== 2 || users.some((u) => u.state === ObjState.DELETED)) {
+      throw new ProtocolError('userNotFound');
+    }
   }
 
   private fromSub(s: Subscription, topicName: string) {

@@ -29,13 +29,15 @@ export class SlfTopic extends ConvTopic {
     const stopic = await store.adapter.topicGet(this.name);
     if (stopic) {
       await this.loadSubscribers();
-      if (this.perUser.size === 0) {
-        throw new Error(`topic ${this.name} has no subscription`);
+      if (this.perUser.size > 0 && stopic.state !== ObjState.DELETED) {
+        this.loadState(stopic);
+        this.access = stopic.access;
+        this.tags = stopic.tags;
+        return;
       }
-      this.loadState(stopic);
-      this.access = stopic.access;
-      this.tags = stopic.tags;
-      return;
+      // The user deleted it (softly, which keeps the row): what is left goes, and it starts anew.
+      this.perUser.clear();
+      await store.adapter.topicDelete(this.name, false, true);
     }
     const user = await store.adapter.userGet(req.asUser);
     if (!user) {

@@ -48,19 +48,23 @@ export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[]): 
   });
 }
 
-/** SQL condition on `column` for the given ranges, with its bindings. */
+/**
+ * SQL condition on `column` for the given ranges, with its bindings: one comparison per range,
+ * so a range's size costs nothing (a list of every id in a span of a billion would not fit).
+ */
 function rangesSql(column: string, ranges: Range[]): [string, number[]] {
-  const only = ranges[0];
-  if (ranges.length === 1 && only && only.hi !== 0) {
-    return [`${column} BETWEEN ? AND ?`, [only.low, only.hi - 1]];
-  }
-  const ids: number[] = [];
+  const parts: string[] = [];
+  const args: number[] = [];
   for (const r of ranges) {
-    for (let i = r.low; i < rangeEnd(r); i++) {
-      ids.push(i);
+    if (rangeEnd(r) === r.low + 1) {
+      parts.push(`${column} = ?`);
+      args.push(r.low);
+    } else {
+      parts.push(`${column} BETWEEN ? AND ?`);
+      args.push(r.low, rangeEnd(r) - 1);
     }
   }
-  return [`${column} IN (${ids.map(() => '?').join(',')})`, ids];
+  return [parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`, args];
 }
 
 export async function messageGetAll(ctx: Ctx, topic: string, forUser: Uid, opts?: QueryOpt): Promise<Message[]> {
