@@ -38,7 +38,8 @@ export async function dispatch(sess: Session, original: ClientMessage): Promise<
   const oboLevel = extra?.authlevel ? parseAuthLevel(extra.authlevel) : AuthLevel.NONE;
   if (extra && (extra.obo || oboLevel !== AuthLevel.NONE)) {
     if (sess.authLvl !== AuthLevel.ROOT) {
-      sess.ctx.log.warn(`session ${sess.sid}: non-root tried to act on behalf of ${extra.obo ?? ''}`);
+      // What the client wrote is quoted, so that it cannot forge lines of the log.
+      sess.ctx.log.warn(`session ${sess.sid}: non-root tried to act on behalf of ${JSON.stringify((extra.obo ?? '').slice(0, 64))}`);
       sess.send(reply('permissionDenied', '', '', ts));
       return;
     }

@@ -46,7 +46,7 @@ export async function handleLogin(req: Request<LoginMsg>): Promise<void> {
   } catch (err) {
     if (errorKind(err) === 'authFailed') {
       guard.failed(sess.remoteAddr, login);
-      ctx.log.info(`session ${sess.sid}: failed login${login === null ? '' : ` as "${login}"`} from ${sess.remoteAddr}`);
+      ctx.log.info(`session ${sess.sid}: failed login${login === null ? '' : ` as ${JSON.stringify(login.slice(0, 64))}`} from ${sess.remoteAddr}`);
     }
     throw err;
   }
