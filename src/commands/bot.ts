@@ -5,7 +5,7 @@ import { createBotLog } from '../../chatbot/log.js';
 import { QuotesError } from '../../chatbot/quotes.js';
 import { BotFailure, ListenError, startBot } from '../../chatbot/run.js';
 import { packageVersion } from '../paths.js';
-import { CommandFailure, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import { CommandFailure, EXIT_FAILURE, EXIT_USAGE } from '../term/exit.js';
 
 interface BotCommandOptions {
   host: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, runCli } from '../../cli/main.js';
 import { packageVersion } from '../paths.js';
-import { CommandFailure } from './exit.js';
+import { CommandFailure } from '../term/exit.js';
 
 interface CliCommandOptions {
   host: string;

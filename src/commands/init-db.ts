@@ -10,7 +10,7 @@ import { loadData, type LoadSummary } from '../../server/store/init/loader.js';
 import { addRoot, makeRoot } from '../../server/store/init/root.js';
 import { SCHEMA_VERSION } from '../../server/store/sql/schema.js';
 import { Store } from '../../server/store/store.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { CommandFailure, EXIT_USAGE } from '../term/exit.js';
 
 interface InitDbOptions {
   config?: string;

@@ -3,7 +3,7 @@ import { checkApiKey, decodeSalt, generateSalt, makeApiKey } from '../model/apik
 import { loadConfig } from '../config/load.js';
 import { newTokenKey, newUidKey } from '../model/secret-keys.js';
 import { createOutput } from '../term/output.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { CommandFailure, EXIT_USAGE } from '../term/exit.js';
 
 interface KeygenOptions {
   sequence: string;

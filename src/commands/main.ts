@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../paths.js';
 import { createOutput } from '../term/output.js';
 import { DataFileError } from '../../server/store/init/data-file.js';
-import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
+import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../term/exit.js';
 import { botCommand } from './bot.js';
 import { cliCommand } from './cli.js';
 import { initDbCommand } from './init-db.js';

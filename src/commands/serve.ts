@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { startServer } from '../../server/index.js';
 import { createLogger } from '../../server/log.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { CommandFailure, EXIT_USAGE } from '../term/exit.js';
 import { ConfigError } from '../config/errors.js';
 
 interface ServeOptions {
