@@ -6,9 +6,9 @@ import { DataFileError } from '../../server/store/init/data-file.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../term/exit.js';
 import { botCommand } from './bot.js';
 import { cliCommand } from './cli.js';
-import { initDbCommand } from './init-db.js';
-import { keygenCommand } from './keygen.js';
-import { serveCommand } from './serve.js';
+import { initDbCommand } from '../../server/commands/init-db.js';
+import { keygenCommand } from '../../server/commands/keygen.js';
+import { serveCommand } from '../../server/commands/serve.js';
 
 /** Builds the `tinode` program with every command. */
 export function buildProgram(): Command {
