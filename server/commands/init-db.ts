@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../src/config/load.js';
-import { bundledSamplePath } from '../../src/paths.js';
 import { createOutput, type Output } from '../../src/term/output.js';
 import { createProgress } from '../../src/term/progress.js';
 import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
 import { isStoreError } from '../store/errors.js';
-import { readDataFile } from '../store/init/data-file.js';
+import { bundledSamplePath, readDataFile } from '../store/init/data-file.js';
 import { loadData, type LoadSummary } from '../store/init/loader.js';
 import { addRoot, makeRoot } from '../store/init/root.js';
 import { SCHEMA_VERSION } from '../store/sql/schema.js';
