@@ -1,7 +1,7 @@
 import { release, type } from 'node:os';
+import { ClientStream, type ClientStreamEvents, type ServerAddress } from '../src/grpc/client-stream.js';
 import { Backoff } from './backoff.js';
 import { QuoteBot } from './bot.js';
-import { NodeStream, type ServerAddress } from './connection.js';
 import { chooseCredentials, saveTokenCookie, tokenCredentials, type Credentials } from './credentials.js';
 import type { BotLog } from './log.js';
 import { startPluginServer, type PluginServer } from './plugin.js';
@@ -12,7 +12,7 @@ import { defaultQuotesPath, loadQuotes, QuotePicker } from './quotes.js';
  * going: connect, log in, serve; when the connection drops (a server restart), reconnect with
  * exponential backoff and log in with the token of the last login.
  */
-export interface BotOptions extends ServerAddress {
+export interface BotOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost'> {
   /** Where the Plugin service listens: `host:port` or `unix:/path`. */
   listen: string;
   loginBasic?: string;
@@ -46,6 +46,24 @@ export class ListenError extends Error {
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** How long a connection attempt may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens a stream on a fresh channel, so that the backoff between attempts is the bot's, not
+ * gRPC's; with keepalive pings, to notice a server that vanished. The reason as text when the
+ * server cannot be reached (or the address cannot be parsed).
+ */
+async function openStream(addr: BotOptions, events: ClientStreamEvents): Promise<ClientStream | string> {
+  try {
+    const stream = new ClientStream({ host: addr.host, ssl: addr.ssl, sslHost: addr.sslHost, keepalive: true });
+    const unreachable = await stream.open(events, CONNECT_TIMEOUT_MS);
+    return unreachable ? unreachable.text : stream;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /**
  * Starts the bot. Throws at once for bad options ({@link QuotesError}, {@link CredentialsError},
  * {@link ListenError}); later failures reject {@link RunningBot.done}.
@@ -78,7 +96,7 @@ export async function startBot(opts: BotOptions, log: BotLog): Promise<RunningBo
   log.info(`plugin service listening on ${plugin.address}`);
 
   let stopped = false;
-  let stream: NodeStream | null = null;
+  let stream: ClientStream | null = null;
   let wakeUp: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (wakeUp = resolve));
   const pause = (ms: number) =>
@@ -96,24 +114,24 @@ export async function startBot(opts: BotOptions, log: BotLog): Promise<RunningBo
     while (!stopped) {
       let closed: (reason: string | null) => void = () => undefined;
       const whenClosed = new Promise<string | null>((resolve) => (closed = resolve));
-      try {
-        stream = await NodeStream.open(opts, {
-          message: (msg) => bot.onMessage(msg),
-          closed: (reason) => {
-            bot.disconnected();
-            closed(reason);
-          },
-        });
-      } catch (err) {
+      const opened = await openStream(opts, {
+        message: (msg) => bot.onMessage(msg),
+        closed: (failure) => {
+          bot.disconnected();
+          closed(failure && `${failure.code}: ${failure.details}`);
+        },
+      });
+      if (typeof opened === 'string') {
         const delay = backoff.next();
-        log.warn(`cannot connect to ${opts.host} (${err instanceof Error ? err.message : String(err)}); trying again in ${secs(delay)}`);
+        log.warn(`cannot connect to ${opts.host} (${opened}); trying again in ${secs(delay)}`);
         await pause(delay);
         continue;
       }
+      stream = opened;
       if (stopped) break;
       const outcome = await bot.start(stream, creds);
       if (outcome.kind !== 'ok') {
-        stream.close();
+        void stream.close();
         await Promise.race([whenClosed, pause(2000)]);
         if (outcome.kind === 'fatal') throw new BotFailure(outcome.reason);
         if (outcome.kind === 'refused') {
@@ -155,7 +173,7 @@ export async function startBot(opts: BotOptions, log: BotLog): Promise<RunningBo
     if (stopped) return;
     stopped = true;
     wakeUp();
-    stream?.close();
+    void stream?.close();
     await plugin.close();
   };
 

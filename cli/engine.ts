@@ -1,8 +1,8 @@
 import { release, type } from 'node:os';
+import { ClientStream, type ServerAddress } from '../src/grpc/client-stream.js';
 import type { ClientMessage } from '../src/wire/client-messages.js';
 import type { CtrlMsg, MetaMsg, ServerMessage } from '../src/wire/server-messages.js';
 import { parseArgs, type CommandSpec, type ParsedArgs } from './argparse.js';
-import { GrpcConnection, type ConnectOptions } from './connection.js';
 import { saveCookie } from './cookie.js';
 import { uploadFile, type FileResult } from './files.js';
 import { grpcDownloadFile, grpcUploadFile } from './grpc-files.js';
@@ -21,7 +21,7 @@ import { derefArgs, VariableError, Variables } from './variables.js';
  * keeps the state commands share (variables, default user and topic, the auth token).
  */
 
-export interface EngineOptions extends ConnectOptions {
+export interface EngineOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost'> {
   webHost: string;
   apiKey: string;
   noCookie: boolean;
@@ -52,6 +52,8 @@ interface Pending {
 export type LineResult = 'ok' | 'exit';
 
 const SYNC_SETTLE_MS = 150;
+/** How long the server may take to end its side of the stream after ours, at exit. */
+const CLOSE_GRACE_MS = 300;
 
 export class Engine {
   readonly vars = new Variables();
@@ -61,7 +63,7 @@ export class Engine {
   private verbose: boolean;
   private authToken = '';
   private readonly macros = new Map<string, MacroDefinition>();
-  private conn: GrpcConnection | null = null;
+  private conn: ClientStream | null = null;
   private nextId = 10000 + Math.floor(Math.random() * 50000);
   private readonly pending = new Map<string, Pending>();
   private readonly outstanding = new Set<string>();
@@ -102,7 +104,7 @@ export class Engine {
 
   /** Connects and says {hi}; false (with the reason printed) when the server cannot be reached. */
   async connect(): Promise<boolean> {
-    this.conn = new GrpcConnection(this.opts);
+    this.conn = new ClientStream({ host: this.opts.host, ssl: this.opts.ssl, sslHost: this.opts.sslHost });
     const unreachable = await this.conn.open(
       {
         message: (msg) => this.received(msg),
@@ -119,7 +121,8 @@ export class Engine {
       this.opts.awaitTimeoutMs,
     );
     if (unreachable) {
-      this.failure = `cannot connect to the gRPC server at ${this.opts.host}: ${unreachable}`;
+      const why = unreachable.reason === 'failed' ? 'the connection failed (is the server running, and serving gRPC at this address?)' : unreachable.text;
+      this.failure = `cannot connect to the gRPC server at ${this.opts.host}: ${why}`;
       return false;
     }
     const id = this.newId();
@@ -157,7 +160,7 @@ export class Engine {
       await sleep(25);
     }
     this.closing = true;
-    await this.conn?.close();
+    await this.conn?.close(CLOSE_GRACE_MS);
   }
 
   private newId(): string {

@@ -5,7 +5,7 @@ import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-leve
 import { MODE_CP2P, MODE_CP2PD } from '../src/model/access.js';
 import { encodeServerJson } from '../src/wire/json-encode.js';
 import { reply } from '../src/wire/replies.js';
-import { bundledSamplePath, packageVersion } from '../src/paths.js';
+import { packageVersion } from '../src/paths.js';
 import { Schemes } from './auth/schemes.js';
 import type { Guards, ServerContext } from './session/context.js';
 import { LoginGuard } from './limits/login-guard.js';
@@ -24,7 +24,7 @@ import { SessionRegistry } from './session/registry.js';
 import { BackgroundSessions, DEFAULT_BACKGROUND_MS } from './session/background.js';
 import type { CredValidator } from './validate/validator.js';
 import { Session } from './session/session.js';
-import { readDataFile } from './store/init/data-file.js';
+import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/errors.js';
 import { Store } from './store/store.js';

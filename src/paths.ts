@@ -19,8 +19,3 @@ export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
-
-/** The bundled sample data (`tinode init-db --data sample`). */
-export function bundledSamplePath(): string {
-  return join(packageRoot(), 'server', 'store', 'init', 'sample', 'sample.json');
-}

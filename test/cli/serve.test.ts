@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GrpcConnection } from '../../cli/connection.js';
+import { ClientStream } from '../../src/grpc/client-stream.js';
 import { ROOT, runTinode } from '../helpers/cli.js';
 import { connectSdk, DEMO_KEY } from '../helpers/sdk.js';
 
@@ -54,7 +54,7 @@ describe('tinode serve', () => {
     const wsSid = (await waitLog(/ws: session started (\S+) 127\.0\.0\.1 \(1 connected\)/))[1]!;
     client.disconnect();
     await waitLog(new RegExp(`ws: session ended ${wsSid} 127\\.0\\.0\\.1 \\(0 connected\\): close code \\d+`), 5000);
-    const grpc = new GrpcConnection({ host: grpcHost, ssl: false });
+    const grpc = new ClientStream({ host: grpcHost, ssl: false });
     expect(await grpc.open({ message: () => undefined, closed: () => undefined }, 5000)).toBeNull();
     const grpcSid = (await waitLog(/grpc: session started (\S+) 127\.0\.0\.1 \(1 connected\)/))[1]!;
     await grpc.close();

@@ -193,6 +193,38 @@ hello usrNobody --text 'it works' --explain
     expect(r.stderr).toMatch(/Upload of '.*absent\.txt' failed: 400 cannot read/);
   });
 
+  it('stops with exit code 1 when the server ends the session, without waiting for replies that cannot come', async () => {
+    const own = await startTestServer({ grpc_listen: '127.0.0.1:0' });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'cli', '--host', own.server.grpcAddr!, '--no-login'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      child.stdin.write('.must login alice:alice123\n');
+      const deadline = Date.now() + 8000;
+      while (!stdout.includes('<= 200 ok')) {
+        if (Date.now() > deadline) throw new Error(`no login in:\n${stdout}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      await own.close();
+      const start = Date.now();
+      child.stdin.end('.must get me --desc\n');
+      expect(await exited).toBe(1);
+      // Not the 5 s timeout of a reply that never comes.
+      expect(Date.now() - start).toBeLessThan(4000);
+    } finally {
+      child.kill();
+    }
+    expect(stdout).toMatch(/<= 205 server shutdown/);
+    expect(stderr).toMatch(/the server closed the connection/);
+  });
+
   it('cannot reach a server that is not there: exit 1 with the gRPC error', async () => {
     const r = await runTinode(['cli', '--host', '127.0.0.1:1', '--no-login'], { cwd: dir, input: 'get me --desc\n' });
     expect(r.code).toBe(1);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { packageRoot } from '../../../src/paths.js';
 
 /**
  * The sample data format of the reference server's `tinode-db/data.json`, which our own
@@ -7,6 +8,14 @@ import { dirname, resolve } from 'node:path';
  * Drafty forms. Times are offsets from now in Go's duration syntax (`-140h`); photos are file
  * names relative to the data file.
  */
+
+/**
+ * The bundled sample data (`tinode init-db --data sample`, and what `tinode serve` loads into a
+ * new SQLite database): `sample/sample.json` next to this folder's source, shipped in the package.
+ */
+export function bundledSamplePath(): string {
+  return join(packageRoot(), 'server', 'store', 'init', 'sample', 'sample.json');
+}
 
 export interface Card {
   fn?: string;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { checkApiKey, decodeSalt, generateSalt, makeApiKey } from '../model/apikey.js';
-import { loadConfig } from '../config/load.js';
-import { newTokenKey, newUidKey } from '../model/secret-keys.js';
-import { createOutput } from '../term/output.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { checkApiKey, decodeSalt, generateSalt, makeApiKey } from '../../src/model/apikey.js';
+import { loadConfig } from '../../src/config/load.js';
+import { newTokenKey, newUidKey } from '../../src/model/secret-keys.js';
+import { createOutput } from '../../src/term/output.js';
+import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
 
 interface KeygenOptions {
   sequence: string;

@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { bundledSamplePath } from '../paths.js';
-import { createOutput, type Output } from '../term/output.js';
-import { createProgress } from '../term/progress.js';
-import { isStoreError } from '../../server/store/errors.js';
-import { readDataFile } from '../../server/store/init/data-file.js';
-import { loadData, type LoadSummary } from '../../server/store/init/loader.js';
-import { addRoot, makeRoot } from '../../server/store/init/root.js';
-import { SCHEMA_VERSION } from '../../server/store/sql/schema.js';
-import { Store } from '../../server/store/store.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createOutput, type Output } from '../../src/term/output.js';
+import { createProgress } from '../../src/term/progress.js';
+import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
+import { isStoreError } from '../store/errors.js';
+import { bundledSamplePath, readDataFile } from '../store/init/data-file.js';
+import { loadData, type LoadSummary } from '../store/init/loader.js';
+import { addRoot, makeRoot } from '../store/init/root.js';
+import { SCHEMA_VERSION } from '../store/sql/schema.js';
+import { Store } from '../store/store.js';
 
 interface InitDbOptions {
   config?: string;

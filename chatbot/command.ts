@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { CredentialsError } from '../../chatbot/credentials.js';
-import { createBotLog } from '../../chatbot/log.js';
-import { QuotesError } from '../../chatbot/quotes.js';
-import { BotFailure, ListenError, startBot } from '../../chatbot/run.js';
-import { packageVersion } from '../paths.js';
-import { CommandFailure, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import { packageVersion } from '../src/paths.js';
+import { CommandFailure, EXIT_FAILURE, EXIT_USAGE } from '../src/term/exit.js';
+import { CredentialsError } from './credentials.js';
+import { createBotLog } from './log.js';
+import { QuotesError } from './quotes.js';
+import { BotFailure, ListenError, startBot } from './run.js';
 
 interface BotCommandOptions {
   host: string;

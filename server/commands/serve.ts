@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { startServer } from '../../server/index.js';
-import { createLogger } from '../../server/log.js';
-import { CommandFailure, EXIT_USAGE } from './exit.js';
-import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../../src/config/load.js';
+import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { startServer } from '../index.js';
+import { createLogger } from '../log.js';
 
 interface ServeOptions {
   config?: string;

@@ -1,14 +1,20 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/errors.js';
-import { packageVersion } from '../paths.js';
-import { createOutput } from '../term/output.js';
-import { DataFileError } from '../../server/store/init/data-file.js';
-import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
-import { botCommand } from './bot.js';
-import { cliCommand } from './cli.js';
-import { initDbCommand } from './init-db.js';
-import { keygenCommand } from './keygen.js';
-import { serveCommand } from './serve.js';
+import { botCommand } from '../chatbot/command.js';
+import { cliCommand } from '../cli/command.js';
+import { initDbCommand } from '../server/commands/init-db.js';
+import { keygenCommand } from '../server/commands/keygen.js';
+import { serveCommand } from '../server/commands/serve.js';
+import { DataFileError } from '../server/store/init/data-file.js';
+import { ConfigError } from '../src/config/errors.js';
+import { packageVersion } from '../src/paths.js';
+import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../src/term/exit.js';
+import { createOutput } from '../src/term/output.js';
+
+/**
+ * The `tinode` program: each part brings its own command (the server's serve, init-db and
+ * keygen; the cli; the bot), and this file puts them together and turns every failure into
+ * a message and an exit code. `bin/tinode` runs its compiled form.
+ */
 
 /** Builds the `tinode` program with every command. */
 export function buildProgram(): Command {

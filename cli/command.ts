@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_API_KEY, runCli } from '../../cli/main.js';
-import { packageVersion } from '../paths.js';
-import { CommandFailure } from './exit.js';
+import { packageVersion } from '../src/paths.js';
+import { CommandFailure } from '../src/term/exit.js';
+import { DEFAULT_API_KEY, runCli } from './main.js';
 
 interface CliCommandOptions {
   host: string;
