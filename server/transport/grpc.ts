@@ -68,7 +68,11 @@ export class GrpcTransport {
       LargeFileServe: bytesMethod('/pbx.Node/LargeFileServe', false, true),
     };
     const options: grpc.ServerOptions = {
-      'grpc.max_receive_message_length': Math.max(opts.maxMessageSize, 1 << 16),
+      // Twice max_message_size: a message over the limit but under this one is refused by the
+      // session's own check below, which ends the stream in order (replies already queued, then
+      // RESOURCE_EXHAUSTED, as the reference does). grpc-js refuses larger ones itself, dropping
+      // what the same read held and, under load, leaving the client's stream open without a status.
+      'grpc.max_receive_message_length': 2 * Math.max(opts.maxMessageSize, 1 << 16),
     };
     if (opts.keepalive) {
       // As the reference: ping idle clients, let clients ping every few seconds.
@@ -147,6 +151,16 @@ export class GrpcTransport {
     const session = this.opts.host.open(conn);
     this.log.info(`grpc: session started ${session.sid} ${remoteAddr} (${this.calls.size} connected)`);
     call.on('data', (data: Buffer) => {
+      if (!open) return;
+      if (data.length > this.opts.maxMessageSize) {
+        this.log.warn(`grpc: ${session.sid}: a message of ${data.length} bytes, over max_message_size (${this.opts.maxMessageSize}): ending the stream`);
+        open = false;
+        call.pause();
+        const details = `Received message larger than max (${data.length} vs ${this.opts.maxMessageSize})`;
+        // grpc-js ends a server stream that emits an error with that status, after the writes queued.
+        call.emit('error', Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details }));
+        return;
+      }
       let msg;
       try {
         msg = deserializeClientMsg(data, this.opts.maxJsonDepth);

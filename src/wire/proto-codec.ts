@@ -560,7 +560,10 @@ function jsonMap(v: unknown, path: string): Record<string, unknown> | undefined 
 
 function time(v: unknown, path: string): Date | undefined {
   const ms = int64(v, path);
-  return ms !== undefined && ms > 0 ? new Date(ms) : undefined;
+  if (ms === undefined || ms <= 0) return undefined;
+  const d = new Date(ms);
+  // Milliseconds past the year 275760 make no date: refused like any field of the wrong shape.
+  return Number.isNaN(d.getTime()) ? fail(path, 'a time in milliseconds since the epoch') : d;
 }
 
 /** Drops undefined fields so that bodies compare and print cleanly. */

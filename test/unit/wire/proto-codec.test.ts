@@ -415,6 +415,7 @@ describe('client messages through protobuf bytes', () => {
       { login: { secret: 'not base64!' } },
       { get: { query: { what: 'data', data: { limit: 1.5 } } } },
       { get: { query: { what: 'data', data: { ranges: {} } } } },
+      { get: { query: { what: 'sub', sub: { if_modified_since: 8640000000000001 } } } },
       { del: { what: true } },
       { sub: { get_query: [] } },
       { acc: { tags: 'x' } },
