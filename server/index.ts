@@ -272,7 +272,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     useXForwardedFor: config.use_x_forwarded_for,
   };
   const ws = new WebsocketTransport({ ...common, compression: !config.ws_compression_disabled, pingIntervalMs: timings.pingMs }, log);
-  const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs }, log);
+  const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs, maxHeld: config.limits.inbound_queue }, log);
   const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;

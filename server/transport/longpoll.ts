@@ -23,8 +23,13 @@ interface LpSession {
   closed: boolean;
   /** A final message to deliver on the next poll, after which the session is gone. */
   last: string | null;
-  /** The session's inbound queue is full: messages are answered 503 until it resumes. */
+  /** The session's inbound queue is full: messages wait in {@link held} until it resumes. */
   paused: boolean;
+  /**
+   * Messages posted while the session was paused, their POSTs not yet answered: the long-poll
+   * form of a socket that is not read. Past `maxHeld` of them, a message is answered 503.
+   */
+  held: { text: string; res: ServerResponse }[];
 }
 
 export class LongPollTransport {
@@ -32,7 +37,7 @@ export class LongPollTransport {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly opts: TransportOptions & { pollTimeoutMs: number; idleMs: number },
+    private readonly opts: TransportOptions & { pollTimeoutMs: number; idleMs: number; maxHeld: number },
     private readonly log: Logger,
   ) {
     this.timer = setInterval(() => this.expire(), Math.min(opts.idleMs, 5000));
@@ -101,8 +106,13 @@ export class LongPollTransport {
             this.reply(res, 200, '0');
             return;
           }
-          if (sess.paused) {
-            this.reply(res, 503, this.opts.replies.serviceUnavailable(url.searchParams.get('id') ?? ''));
+          if (sess.paused || sess.held.length > 0) {
+            // Taken when the session catches up, in order; the client waits for its 200 meanwhile.
+            if (sess.held.length >= this.opts.maxHeld) {
+              this.reply(res, 503, this.opts.replies.serviceUnavailable(url.searchParams.get('id') ?? ''));
+            } else {
+              sess.held.push({ text: body.text, res });
+            }
             return;
           }
           sess.sink.receive(body.text);
@@ -158,6 +168,7 @@ export class LongPollTransport {
       closed: false,
       last: null,
       paused: false,
+      held: [],
     };
     const conn: Connection = {
       kind: 'lp',
@@ -200,6 +211,7 @@ export class LongPollTransport {
       },
       resume: () => {
         entry.paused = false;
+        this.release(entry);
       },
     };
     const session = this.opts.host.open(conn);
@@ -242,6 +254,16 @@ export class LongPollTransport {
     });
   }
 
+  /** Hands held messages to the session until it pauses again. */
+  private release(sess: LpSession): void {
+    while (!sess.paused && !sess.closed) {
+      const next = sess.held.shift();
+      if (!next) return;
+      sess.sink.receive(next.text);
+      this.reply(next.res, 200, '');
+    }
+  }
+
   private deliver(sess: LpSession, text: string): void {
     const w = sess.waiting;
     if (!w) {
@@ -265,6 +287,10 @@ export class LongPollTransport {
       clearTimeout(sess.waiting.timer);
       this.reply(sess.waiting.res, 200, '');
       sess.waiting = null;
+    }
+    // Messages still held were never taken: the session they were for is gone.
+    for (const h of sess.held.splice(0)) {
+      this.reply(h.res, 403, this.opts.replies.sessionNotFound());
     }
     if (notify) {
       sess.sink.closed();

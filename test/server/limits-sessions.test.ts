@@ -210,7 +210,27 @@ describe('long-poll session ids', () => {
     expect(((await guessed.json()) as Json).ctrl).toMatchObject({ code: 403, text: 'invalid or expired session' });
   });
 
-  it('answer 503 to messages past the inbound queue of a long-poll session, and every other message once', async () => {
+  it('hold messages posted one after another past the inbound queue until the session catches up: none refused, each answered once, in order', async () => {
+    srv = await startTestServer({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
+    const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
+    const sid = String(((await lpOpen(srv.host)).json.ctrl?.params as { sid: string }).sid);
+    const post = (body: unknown) => fetch(`${base}&sid=${sid}`, { method: 'POST', body: JSON.stringify(body) });
+    const statuses = [(await post({ hi: { id: 'h', ver: '0.25.3' } })).status];
+    // Slow requests (a password hash each), each posted when the previous POST is answered, as
+    // a client on one connection does: the POST waits while the session is behind.
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await post({ login: { id: `l${i}`, scheme: 'basic', secret: Buffer.from(`alice:wrong${i}`).toString('base64') } })).status);
+    }
+    expect(statuses).toEqual(Array(9).fill(200));
+    const ids: string[] = [];
+    while (ids.length < 9) {
+      const m = (await (await fetch(`${base}&sid=${sid}`)).json()) as Json;
+      if (m.ctrl?.id) ids.push(String(m.ctrl.id));
+    }
+    expect(ids).toEqual(['h', ...Array.from({ length: 8 }, (_, i) => `l${i}`)]);
+  });
+
+  it('answer 503 to messages posted at once past the inbound queue and as many held, and every other message once', async () => {
     srv = await startTestServer({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
     const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
     const sid = String(((await lpOpen(srv.host)).json.ctrl?.params as { sid: string }).sid);
