@@ -37,7 +37,12 @@ export class LongPollTransport {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly opts: TransportOptions & { pollTimeoutMs: number; idleMs: number; maxHeld: number },
+    private readonly opts: TransportOptions & {
+      pollTimeoutMs: number;
+      idleMs: number;
+      /** POSTs left unanswered per session while it is paused, 503 past them (`limits.inbound_queue`). @default 32 */
+      maxHeld?: number;
+    },
     private readonly log: Logger,
   ) {
     this.timer = setInterval(() => this.expire(), Math.min(opts.idleMs, 5000));
@@ -108,7 +113,7 @@ export class LongPollTransport {
           }
           if (sess.paused || sess.held.length > 0) {
             // Taken when the session catches up, in order; the client waits for its 200 meanwhile.
-            if (sess.held.length >= this.opts.maxHeld) {
+            if (sess.held.length >= (this.opts.maxHeld ?? 32)) {
               this.reply(res, 503, this.opts.replies.serviceUnavailable(url.searchParams.get('id') ?? ''));
             } else {
               sess.held.push({ text: body.text, res });
