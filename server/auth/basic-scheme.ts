@@ -4,7 +4,7 @@ import type { AuthResult, AuthScheme } from './scheme.js';
 import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { ObjState } from '../store/types.js';
-import { hashPassword, verifyPassword } from './basic/password.js';
+import { hashPassword, verifyPassword } from '../../src/model/password.js';
 
 /**
  * Login and password (`basic`): the secret is the bytes of "login:password"; logins are

@@ -6,7 +6,7 @@ import { MODE_CAUTH, MODE_CFULL, MODE_CP2P, MODE_CPUBLIC, MODE_NONE } from '../.
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { p2pName, uidToString, type Uid } from '../../src/model/uid.js';
 import { TokenScheme } from '../../server/auth/token-scheme.js';
-import { hashPassword } from '../../server/auth/basic/password.js';
+import { hashPassword } from '../../src/model/password.js';
 import { Store } from '../../server/store/store.js';
 import { ObjState, type Message } from '../../server/store/types.js';
 import type { BenchUser } from './protocol.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODE_CCHN_READER, modeToString } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { grpToChn, p2pName, parseUserId, userId, type Uid } from '../../src/model/uid.js';
-import { verifyPassword } from '../../server/auth/basic/password.js';
+import { verifyPassword } from '../../src/model/password.js';
 import type { Store } from '../../server/store/store.js';
 import { runTinode } from '../helpers/cli.js';
 import { newTestDb, openStore, storeMemberCount, storedMemberCounts, testDbKinds, type TestDb } from '../helpers/databases.js';

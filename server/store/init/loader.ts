@@ -16,7 +16,7 @@ import {
 import { AuthLevel, parseAuthLevel } from '../../../src/model/auth-level.js';
 import { parseGoDuration } from '../../../src/model/time.js';
 import { fndName, grpToChn, p2pName, uidToString, type Uid } from '../../../src/model/uid.js';
-import { hashPassword } from '../../auth/basic/password.js';
+import { hashPassword } from '../../../src/model/password.js';
 import type { Store } from '../store.js';
 import { ObjState, parseObjState, type Message } from '../types.js';
 import type { DataFile } from './data-file.js';

@@ -1,7 +1,7 @@
 import { MODE_CAUTH, MODE_NONE } from '../../../src/model/access.js';
 import { AuthLevel } from '../../../src/model/auth-level.js';
 import { parseUserId, userId, type Uid } from '../../../src/model/uid.js';
-import { hashPassword } from '../../auth/basic/password.js';
+import { hashPassword } from '../../../src/model/password.js';
 import { StoreError } from '../errors.js';
 import type { Store } from '../store.js';
 import { ObjState } from '../types.js';
