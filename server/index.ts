@@ -36,7 +36,6 @@ import type { HttpReplies } from './transport/types.js';
 import { WebsocketTransport } from './transport/websocket.js';
 import { EmailValidator, TelValidator, type EmailConfig, type TelConfig } from './validate/validators.js';
 import { loadWebApp } from './web/webapp.js';
-import { SCHEMA_VERSION } from './store/sql/schema.js';
 
 /**
  * The composition root: builds every part of the server from the config and starts listening.
@@ -320,7 +319,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   if (grpcAddr) {
     log.info(`gRPC listening on ${grpcAddr} (pbx.Node)`);
   }
-  log.info(`database: ${store.describe()} (schema ${SCHEMA_VERSION})`);
+  log.info(`database: ${store.describe()} (schema ${store.schemaVersion})`);
   if (config.api_key_salt === DEMO_API_KEY_SALT) {
     log.info('API key: the public demo key AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K is valid (default api_key_salt; make your own with "tinode keygen")');
   }

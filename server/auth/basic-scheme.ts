@@ -54,7 +54,7 @@ export class BasicScheme implements AuthScheme {
   async isUnique(secret: Buffer): Promise<boolean> {
     const { login } = parseSecret(secret);
     this.checkLogin(login);
-    if (await this.store.getAuthUniqueRecord(this.name, login)) {
+    if (await this.store.auth.getUniqueRecord(this.name, login)) {
       throw new StoreError('duplicate', 'login is taken');
     }
     return true;
@@ -66,27 +66,27 @@ export class BasicScheme implements AuthScheme {
     this.checkPassword(password);
     const level = rec.authLevel === AuthLevel.NONE ? AuthLevel.AUTH : rec.authLevel;
     const expires = rec.lifetimeMs > 0 ? new Date(Date.now() + rec.lifetimeMs) : null;
-    await this.store.addAuthRecord(rec.uid, level, this.name, login, await hashPassword(password), expires);
+    await this.store.auth.addRecord(rec.uid, level, this.name, login, await hashPassword(password), expires);
     return { ...rec, authLevel: level, tags: this.cfg.add_to_tags ? [...rec.tags, `${this.name}:${login}`] : rec.tags };
   }
 
   async updateRecord(rec: AuthResult, secret: Buffer): Promise<AuthResult> {
     const { login: requested, password } = parseSecret(secret);
-    const current = await this.store.getAuthRecord(rec.uid, this.name);
+    const current = await this.store.auth.getRecord(rec.uid, this.name);
     if (!current) {
       throw new StoreError('not-found', 'no login to change');
     }
     let login = current.unique;
     if (requested && requested !== current.unique) {
       this.checkLogin(requested);
-      if (await this.store.getAuthUniqueRecord(this.name, requested)) {
+      if (await this.store.auth.getUniqueRecord(this.name, requested)) {
         throw new StoreError('duplicate', 'login is taken');
       }
       login = requested;
     }
     this.checkPassword(password);
     const expires = rec.lifetimeMs > 0 ? new Date(Date.now() + rec.lifetimeMs) : null;
-    await this.store.updateAuthRecord(rec.uid, current.authLevel, this.name, login, await hashPassword(password), expires);
+    await this.store.auth.updateRecord(rec.uid, current.authLevel, this.name, login, await hashPassword(password), expires);
     const tags = rec.tags.filter((t) => t !== `${this.name}:${current.unique}`);
     if (this.cfg.add_to_tags) {
       tags.push(`${this.name}:${login}`);
@@ -96,7 +96,7 @@ export class BasicScheme implements AuthScheme {
 
   async authenticate(secret: Buffer): Promise<{ rec: AuthResult }> {
     const { login, password } = parseSecret(secret);
-    const rec = await this.store.getAuthUniqueRecord(this.name, login);
+    const rec = await this.store.auth.getUniqueRecord(this.name, login);
     if (!rec) {
       throw new StoreError('failed');
     }
@@ -135,7 +135,7 @@ export class BasicScheme implements AuthScheme {
   }
 
   async delRecords(uid: Uid): Promise<void> {
-    await this.store.adapter.authDelScheme(uid, this.name);
+    await this.store.auth.delScheme(uid, this.name);
   }
 
   restrictedTags(): string[] {
@@ -143,7 +143,7 @@ export class BasicScheme implements AuthScheme {
   }
 
   async getResetParams(uid: Uid): Promise<Record<string, unknown>> {
-    const rec = await this.store.getAuthRecord(uid, this.name);
+    const rec = await this.store.auth.getRecord(uid, this.name);
     if (!rec) {
       throw new StoreError('not-found');
     }

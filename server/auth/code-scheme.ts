@@ -54,7 +54,7 @@ export class CodeScheme implements AuthScheme {
     const credential = text.slice(at + 1);
     let value: string;
     try {
-      value = await this.store.adapter.pcacheGet(key(credential));
+      value = await this.store.pcache.get(key(credential));
     } catch (err) {
       throw isStoreError(err, 'not-found') ? new StoreError('failed') : err;
     }
@@ -67,10 +67,10 @@ export class CodeScheme implements AuthScheme {
       throw new StoreError('failed');
     }
     if (code !== expected) {
-      await this.store.adapter.pcacheUpsert(key(credential), `${expected}:${tries + 1}:${uid}`, false);
+      await this.store.pcache.upsert(key(credential), `${expected}:${tries + 1}:${uid}`, false);
       throw new StoreError('failed');
     }
-    await this.store.adapter.pcacheDelete(key(credential));
+    await this.store.pcache.delete(key(credential));
     return {
       rec: {
         uid: parseUid(uid),
@@ -89,10 +89,10 @@ export class CodeScheme implements AuthScheme {
     if (lifetime < 0) {
       throw new StoreError('expired');
     }
-    await this.store.adapter.pcacheExpire(PREFIX, new Date(Date.now() - this.cfg.expire_in * 1000));
+    await this.store.pcache.expire(PREFIX, new Date(Date.now() - this.cfg.expire_in * 1000));
     const code = String(randomInt(10 ** this.cfg.code_length)).padStart(this.cfg.code_length, '0');
     // One code per credential at a time: asking again before it expires is a duplicate.
-    await this.store.adapter.pcacheUpsert(key(rec.credential ?? ''), `${code}:0:${uidToString(rec.uid)}`, true);
+    await this.store.pcache.upsert(key(rec.credential ?? ''), `${code}:0:${uidToString(rec.uid)}`, true);
     return { secret: Buffer.from(code, 'utf8'), expires: new Date(Date.now() + lifetime) };
   }
 

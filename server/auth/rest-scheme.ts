@@ -175,7 +175,7 @@ export class RestScheme implements AuthScheme {
       if (!r.newacc) {
         throw new StoreError('not-found');
       }
-      const user = await this.store.createUser(
+      const user = await this.store.users.create(
         {
           state: rec.state === ObjState.UNDEFINED || rec.state === undefined ? ObjState.OK : rec.state,
           stateAt: null,
@@ -192,7 +192,7 @@ export class RestScheme implements AuthScheme {
       try {
         await this.call('link', rec, secret, '');
       } catch (err) {
-        await this.store.adapter.userDelete(user.id, true);
+        await this.store.users.delete(user.id, true);
         throw err;
       }
     }

@@ -8,7 +8,6 @@ import { isStoreError } from '../store/errors.js';
 import { bundledSamplePath, readDataFile } from '../store/init/data-file.js';
 import { loadData, type LoadSummary } from '../store/init/loader.js';
 import { addRoot, makeRoot } from '../store/init/root.js';
-import { SCHEMA_VERSION } from '../store/sql/schema.js';
 import { Store } from '../store/store.js';
 
 interface InitDbOptions {
@@ -39,7 +38,7 @@ type DbState = 'created' | 'reset' | 'upgraded' | 'ready';
 async function prepareDatabase(store: Store, opts: InitDbOptions, out: Output): Promise<DbState> {
   let version: number | null = null;
   try {
-    version = await store.adapter.getDbVersion();
+    version = await store.dbVersion();
   } catch (err) {
     if (!isStoreError(err, 'db-not-initialized')) {
       throw err;
@@ -58,19 +57,19 @@ async function prepareDatabase(store: Store, opts: InitDbOptions, out: Output): 
     await store.createDb(true);
     return 'reset';
   }
-  if (version !== SCHEMA_VERSION) {
+  if (version !== store.schemaVersion) {
     if (!opts.upgrade) {
       throw new CommandFailure(
-        `the database has schema version ${version}, this tinode uses ${SCHEMA_VERSION}: back it up and run with --upgrade to keep the data, or --reset to start over`,
+        `the database has schema version ${version}, this tinode uses ${store.schemaVersion}: back it up and run with --upgrade to keep the data, or --reset to start over`,
       );
     }
-    out.info(`Upgrading the database from schema version ${version} to ${SCHEMA_VERSION}...`);
-    await store.adapter.upgradeDb((msg) => out.info(`  ${msg}`));
+    out.info(`Upgrading the database from schema version ${version} to ${store.schemaVersion}...`);
+    await store.upgradeDb((msg) => out.info(`  ${msg}`));
     return 'upgraded';
   }
   if (opts.upgrade) {
-    out.info(`The database is already at schema version ${SCHEMA_VERSION}.`);
-    await store.adapter.upgradeDb((msg) => out.info(`  ${msg}`));
+    out.info(`The database is already at schema version ${store.schemaVersion}.`);
+    await store.upgradeDb((msg) => out.info(`  ${msg}`));
   }
   return 'ready';
 }
@@ -97,14 +96,14 @@ async function runInitDb(opts: InitDbOptions): Promise<void> {
     out.info(`Database: ${store.describe()}`);
     const state = await prepareDatabase(store, opts, out);
     if (state === 'created' || state === 'reset') {
-      out.info(`Database ready (schema version ${SCHEMA_VERSION}).`);
+      out.info(`Database ready (schema version ${store.schemaVersion}).`);
     }
     // The ids of the data loaded below are made with the key the server will read them with.
     for (const n of await store.unlock()) {
       out[n.level](n.text);
     }
     if (data && dataPath) {
-      if (state !== 'created' && state !== 'reset' && (await store.adapter.hasUsers())) {
+      if (state !== 'created' && state !== 'reset' && (await store.hasUsers())) {
         throw new CommandFailure(`the database at ${store.describe()} already holds users: not loading ${dataPath} over them (use --reset to replace all data)`);
       }
       out.info(`Loading ${dataPath}...`);

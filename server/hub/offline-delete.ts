@@ -21,14 +21,14 @@ export async function deleteTopicOffline(ctx: TopicEnv, req: Request<DelMsg>): P
   let subs;
   if (req.target?.channel) {
     topic = grpToChn(req.rcptTo);
-    subs = await store.adapter.usersForTopic(topic, false, { user: uid });
+    subs = await store.topics.getUsers(topic, false, { user: uid });
   } else {
-    subs = await store.adapter.usersForTopic(topic, false);
+    subs = await store.topics.getUsers(topic, false);
   }
   const isP2P = topic.startsWith('p2p');
   if (subs.length === 0) {
-    if (isP2P && (await store.adapter.topicGet(topic))) {
-      await store.adapter.topicDelete(topic, false, true);
+    if (isP2P && (await store.topics.get(topic))) {
+      await store.topics.delete(topic, false, true);
     }
     req.sess.send(reply('noAction', req.msg.id, req.original, now));
     return;
@@ -40,10 +40,10 @@ export async function deleteTopicOffline(ctx: TopicEnv, req: Request<DelMsg>): P
   }
   if ((sub.modeGiven & sub.modeWant & MODE_OWNER) === 0) {
     if (isP2P && subs.length < 2) {
-      await store.adapter.topicDelete(topic, false, true);
+      await store.topics.delete(topic, false, true);
     } else {
       try {
-        await store.adapter.subsDelete(topic, uid);
+        await store.subs.delete(topic, uid);
         ctx.plugins.subscription({ topic, user: uid }, ACT_DELETE);
       } catch (err) {
         if (isStoreError(err, 'not-found')) {
@@ -62,7 +62,7 @@ export async function deleteTopicOffline(ctx: TopicEnv, req: Request<DelMsg>): P
       }
     }
   } else {
-    await store.adapter.topicDelete(topic, true, req.msg.body.hard === true);
+    await store.topics.delete(topic, true, req.msg.body.hard === true);
     ctx.plugins.topic(topic, null, ACT_DELETE);
     for (const s of subs) {
       if (s.user === uid && !notifyOn(topic, 'gone', true)) continue;

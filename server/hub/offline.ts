@@ -34,7 +34,7 @@ export async function offlineGetDesc(env: TopicEnv, req: Request<GetMsg>): Promi
   const desc: TopicDescMsg = {};
   let topic = req.rcptTo;
   if (topic.startsWith('grp') || topic === 'sys') {
-    const t = await store.adapter.topicGet(topic);
+    const t = await store.topics.get(topic);
     if (!t) {
       throw new ProtocolError('topicNotFound');
     }
@@ -62,7 +62,7 @@ export async function offlineGetDesc(env: TopicEnv, req: Request<GetMsg>): Promi
     if (peer === 0n) {
       throw new ProtocolError('malformed');
     }
-    const user = await store.adapter.userGet(peer);
+    const user = await store.users.get(peer);
     if (!user) {
       throw new ProtocolError('userNotFound');
     }
@@ -75,7 +75,7 @@ export async function offlineGetDesc(env: TopicEnv, req: Request<GetMsg>): Promi
     }
     desc.acs = levelMode(req.sess.authLvl, user.access);
   }
-  const sub = await store.adapter.subscriptionGet(topic, req.asUser, false);
+  const sub = await store.subs.get(topic, req.asUser, false);
   if (sub) {
     desc.private = sub.private;
     desc.acs = {
@@ -94,7 +94,7 @@ export async function offlineGetSub(env: TopicEnv, req: Request<GetMsg>): Promis
     throw new ProtocolError('permissionDenied');
   }
   const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
-  const s = await env.store.adapter.subscriptionGet(name, req.asUser, true);
+  const s = await env.store.subs.get(name, req.asUser, true);
   if (!s) {
     throw new ProtocolError('notFound');
   }
@@ -135,7 +135,7 @@ export async function offlineSetSub(env: TopicEnv, req: Request<SetMsg>): Promis
     throw new ProtocolError('permissionDenied');
   }
   const name = req.target?.channel ? grpToChn(req.rcptTo) : req.rcptTo;
-  const sub = await env.store.adapter.subscriptionGet(name, req.asUser, false);
+  const sub = await env.store.subs.get(name, req.asUser, false);
   if (!sub) {
     throw new ProtocolError('notFound');
   }
@@ -165,7 +165,7 @@ export async function offlineSetSub(env: TopicEnv, req: Request<SetMsg>): Promis
     return;
   }
   update.updatedAt = now;
-  await env.store.adapter.subsUpdate(name, req.asUser, update);
+  await env.store.subs.update(name, req.asUser, update);
   const params: Record<string, unknown> = {};
   if (update.modeWant !== undefined) {
     params.acs = { given: modeToString(sub.modeGiven), want: modeToString(sub.modeWant), mode: modeToString(sub.modeGiven & sub.modeWant) };

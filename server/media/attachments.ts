@@ -37,5 +37,5 @@ export function fileIdFromUrl(ref: string): Uid | null {
 export async function linkUserAvatar(ctx: { readonly store: Store; readonly log: Logger }, uid: Uid, attachments: readonly string[] | undefined): Promise<void> {
   const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
   if (fids.length === 0) return;
-  await ctx.store.adapter.fileLinkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));
+  await ctx.store.files.linkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));
 }

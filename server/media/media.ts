@@ -139,7 +139,7 @@ export class Media {
       etag: '',
     };
     try {
-      await this.store.adapter.fileStartUpload(fd);
+      await this.store.files.startUpload(fd);
     } catch (err) {
       await source.return?.();
       throw err;
@@ -163,7 +163,7 @@ export class Media {
       commit: async () => {
         let rec: FileDef;
         try {
-          rec = await this.store.adapter.fileFinishUpload(done, true, stored.size);
+          rec = await this.store.files.finishUpload(done, true, stored.size);
         } catch (err) {
           await this.handler.delete([fd.location]).catch(() => undefined);
           throw err;
@@ -178,14 +178,14 @@ export class Media {
   }
 
   private async dropRecord(fd: FileDef): Promise<void> {
-    await this.store.adapter.fileFinishUpload(fd, false, 0).catch((err: unknown) => this.log.warn(`media: cannot drop the record of a failed upload: ${String(err)}`));
+    await this.store.files.finishUpload(fd, false, 0).catch((err: unknown) => this.log.warn(`media: cannot drop the record of a failed upload: ${String(err)}`));
   }
 
   /** The completed file a download URL names; `not-found` StoreError otherwise. */
   async find(url: string): Promise<FileDef> {
     const fid = this.handler.idFromUrl(url);
     if (fid === null) throw new StoreError('not-found', 'not a file URL of this server');
-    const fd = await this.store.adapter.fileGet(fid);
+    const fd = await this.store.files.get(fid);
     if (!fd || fd.status !== UploadStatus.COMPLETED) throw new StoreError('not-found', 'no such file');
     return fd;
   }
@@ -196,7 +196,7 @@ export class Media {
    */
   async collect(): Promise<number> {
     const olderThan = new Date(Date.now() - this.opts.gcGraceMs);
-    const locations = await this.store.adapter.fileDeleteUnused(olderThan, this.opts.gcBlockSize);
+    const locations = await this.store.files.deleteUnused(olderThan, this.opts.gcBlockSize);
     if (locations.length > 0) {
       this.log.info(`media gc: deleting ${locations.length} unused file(s)`);
       await this.handler.delete(locations);

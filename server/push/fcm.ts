@@ -162,7 +162,7 @@ export class FcmHandler implements PushHandler {
       }
       if (code === 'UNREGISTERED' || code === 'NOT_FOUND') {
         this.log.info(`push fcm: forgetting an unregistered device of a user`);
-        await this.store.adapter.deviceDelete(s.uid, s.device).catch(() => undefined);
+        await this.store.devices.delete(s.uid, s.device).catch(() => undefined);
         continue;
       }
       if (res.status === 429 || res.status >= 500) {

@@ -91,8 +91,8 @@ export class Push {
   private async complete(rcpt: PushReceipt): Promise<void> {
     const uids = [...rcpt.to.keys()];
     if (uids.length === 0) return;
-    const unread = await this.store.adapter.userUnreadCount(uids);
-    const { devices } = await this.store.adapter.deviceGetAll(uids);
+    const unread = await this.store.users.unreadCount(uids);
+    const { devices } = await this.store.devices.getAll(uids);
     for (const [uid, r] of rcpt.to) {
       r.unread = unread.get(uid) ?? 0;
       const devs = devices.get(uid);

@@ -107,7 +107,7 @@ async function createUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
   }
   const pub = acc.desc?.public !== undefined && acc.desc.public !== NULL_VALUE ? acc.desc.public : null;
   const priv = acc.desc?.private !== undefined && acc.desc.private !== NULL_VALUE ? acc.desc.private : null;
-  const user = await ctx.store.createUser({ state, stateAt: null, access, lastSeen: null, userAgent: '', public: pub, trusted: null, tags }, priv);
+  const user = await ctx.store.users.create({ state, stateAt: null, access, lastSeen: null, userAgent: '', public: pub, trusted: null, tags }, priv);
   let rec: AuthResult;
   try {
     rec = await scheme.addRecord({ uid: user.id, authLevel: AuthLevel.NONE, lifetimeMs: 0, features: 0, tags }, secret, sess.remoteAddr);
@@ -116,7 +116,7 @@ async function createUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
       throw new ProtocolError('policy', { creds: missing });
     }
   } catch (err) {
-    await ctx.store.adapter.userDelete(user.id, true).catch(() => undefined);
+    await ctx.store.users.delete(user.id, true).catch(() => undefined);
     throw err;
   }
   let validated: string[];
@@ -125,7 +125,7 @@ async function createUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
     const tmpToken = token ? (await token.genSecret({ uid: user.id, authLevel: AuthLevel.AUTH, lifetimeMs: 24 * 3600_000, features: 0, tags: [] })).secret : Buffer.alloc(0);
     validated = (await addCreds(ctx, user.id, creds, rec.tags, sess.lang, tmpToken)).validated;
   } catch (err) {
-    await ctx.store.adapter.userDelete(user.id, true).catch(() => undefined);
+    await ctx.store.users.delete(user.id, true).catch(() => undefined);
     throw err;
   }
   await linkUserAvatar(ctx, user.id, req.msg.extra?.attachments);
@@ -173,7 +173,7 @@ async function updateUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
   if (acc.status && sess.authLvl !== AuthLevel.ROOT) {
     throw new ProtocolError('permissionDenied');
   }
-  const user = await ctx.store.adapter.userGet(target);
+  const user = await ctx.store.users.get(target);
   if (!user) {
     throw new StoreError('not-found');
   }
@@ -184,7 +184,7 @@ async function updateUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
       throw new ProtocolError('malformed');
     }
     const rec = await scheme.updateRecord({ uid: target, authLevel: level, lifetimeMs: 0, features: 0, tags: user.tags }, acc.secret ?? Buffer.alloc(0), sess.remoteAddr);
-    await ctx.store.adapter.userUpdateTags(target, [], [], rec.tags).catch((err: unknown) => ctx.log.warn(`account tags: ${String(err)}`));
+    await ctx.store.users.updateTags(target, [], [], rec.tags).catch((err: unknown) => ctx.log.warn(`account tags: ${String(err)}`));
   } else if (acc.cred && acc.cred.length > 0) {
     if (level === AuthLevel.NONE) {
       throw new ProtocolError('malformed');
@@ -192,7 +192,7 @@ async function updateUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
     const token = ctx.auth.get('token');
     const tmpToken = token ? (await token.genSecret({ uid: target, authLevel: AuthLevel.NONE, lifetimeMs: 24 * 3600_000, features: FEATURE_NO_LOGIN, tags: [] })).secret : Buffer.alloc(0);
     await addCreds(ctx, target, normalizeCredentials(ctx, acc.cred, true), [], sess.lang, tmpToken);
-    const have = (await ctx.store.adapter.credGetAll(target, '', true)).map((c) => c.method);
+    const have = (await ctx.store.creds.getAll(target, '', true)).map((c) => c.method);
     const missing = missingCreds(ctx, level, have);
     if (missing.length > 0) {
       params = { cred: missing };
@@ -206,7 +206,7 @@ async function updateUser(req: Request<AccMsg>, tmp: AuthResult | null): Promise
   } else {
     throw new ProtocolError('malformed');
   }
-  const updated = await ctx.store.adapter.userGet(target);
+  const updated = await ctx.store.users.get(target);
   if (updated) ctx.plugins.account(updated, ACT_UPDATE);
   sess.send(reply('ok', req.msg.id, '', req.ts, params));
 }

@@ -56,11 +56,11 @@ export async function handleHi(req: Request<HiMsg>): Promise<void> {
     if (hi.dev === NULL_VALUE) {
       deviceUpdate = true;
       if (sess.deviceId) {
-        await ctx.store.updateDevice(sess.uid, sess.deviceId, null);
+        await ctx.store.devices.update(sess.uid, sess.deviceId, null);
       }
     } else if (hi.dev && hi.dev !== sess.deviceId) {
       deviceUpdate = true;
-      await ctx.store.updateDevice(sess.uid, sess.deviceId, { deviceId: hi.dev, platform: sess.platf, lastSeen: req.ts, lang: hi.lang ?? '' });
+      await ctx.store.devices.update(sess.uid, sess.deviceId, { deviceId: hi.dev, platform: sess.platf, lastSeen: req.ts, lang: hi.lang ?? '' });
     }
   } else {
     sess.send(reply('commandOutOfSequence', req.msg.id, '', req.ts));

@@ -54,7 +54,7 @@ export async function handleLogin(req: Request<LoginMsg>): Promise<void> {
   const { rec, challenge } = auth;
   let state = rec.state;
   if (state === undefined || state === ObjState.UNDEFINED) {
-    const user = await ctx.store.adapter.userGet(rec.uid);
+    const user = await ctx.store.users.get(rec.uid);
     if (!user) {
       throw new StoreError('user-not-found');
     }
@@ -110,7 +110,7 @@ export async function onLogin(sess: Session, id: string, ts: Date, rec: AuthResu
     features |= FEATURE_VALIDATED;
     if (sess.deviceId) {
       try {
-        await ctx.store.updateDevice(rec.uid, '', { deviceId: sess.deviceId, platform: sess.platf, lastSeen: ts, lang: sess.lang });
+        await ctx.store.devices.update(rec.uid, '', { deviceId: sess.deviceId, platform: sess.platf, lastSeen: ts, lang: sess.lang });
       } catch (err) {
         ctx.log.warn(`failed to save the device of ${userId(rec.uid)}: ${String(err)}`);
       }
@@ -141,7 +141,7 @@ async function secretReset(sess: Session, secret: Buffer): Promise<void> {
   if (!scheme || !v) {
     throw new StoreError('unsupported');
   }
-  const uid = await ctx.store.adapter.userGetByCred(method, value);
+  const uid = await ctx.store.users.getByCred(method, value);
   if (uid === 0n) {
     // Do not tell who has an account.
     return;

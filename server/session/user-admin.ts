@@ -36,7 +36,7 @@ export async function changeUserState(ctx: ServerContext, _sess: Session, uid: U
     evict(ctx, uid, '');
     await stopUserTopics(ctx, uid);
   }
-  await ctx.store.adapter.userUpdate(uid, { state, stateAt: new Date() });
+  await ctx.store.users.update(uid, { state, stateAt: new Date() });
   return true;
 }
 
@@ -57,12 +57,12 @@ export async function deleteUser(ctx: ServerContext, sess: Session, uid: Uid, ha
   evict(ctx, uid, sess.sid);
   await stopUserTopics(ctx, uid);
   try {
-    ctx.hub.announceGone(uid, (await ctx.store.adapter.subsForUser(uid)).map((s) => s.topic));
+    ctx.hub.announceGone(uid, (await ctx.store.subs.forUser(uid)).map((s) => s.topic));
   } catch (err) {
     ctx.log.warn(`delete user ${userId(uid)}: notifying contacts: ${String(err)}`);
   }
-  const user = await ctx.store.adapter.userGet(uid);
-  await ctx.store.adapter.userDelete(uid, hard);
+  const user = await ctx.store.users.get(uid);
+  await ctx.store.users.delete(uid, hard);
   if (user) ctx.plugins.account(user, ACT_DELETE);
   if (sess.authLvl !== AuthLevel.ROOT || sess.uid === uid) {
     ctx.log.info(`user ${userId(uid)} deleted${hard ? ' (hard)' : ''}`);

@@ -29,7 +29,7 @@ export interface Adapter {
   /** Registry name: `sqlite`, `mysql`, `postgres`. */
   readonly name: string;
   /** The schema version this adapter creates and requires. */
-  readonly version: number;
+  readonly schemaVersion: number;
   /** Where the data lives, for logs (`SQLite ./data/tinode.db`). */
   describe(): string;
 
@@ -41,7 +41,7 @@ export interface Adapter {
   close(): Promise<void>;
   /** The schema version recorded in the database; throws `db-not-initialized` when there is none. */
   getDbVersion(): Promise<number>;
-  /** Throws `db-not-initialized` or `db-version` unless the database matches {@link version}. */
+  /** Throws `db-not-initialized` or `db-version` unless the database matches {@link schemaVersion}. */
   checkDbVersion(): Promise<void>;
   /**
    * Creates the database and its tables, with the `sys` topic and the version record.
@@ -49,7 +49,7 @@ export interface Adapter {
    */
   createDb(reset: boolean): Promise<void>;
   /**
-   * Brings an older schema up to {@link version}, keeping the data, then repairs what older
+   * Brings an older schema up to {@link schemaVersion}, keeping the data, then repairs what older
    * servers may have stored wrong (group member counts); `log` hears each step and each repair.
    * On a current schema only the repairs run.
    */

@@ -20,7 +20,7 @@ export async function deleteConversation(t: ConvTopic, req: Request<DelMsg> | nu
   const hard = req ? req.msg.body.hard === true || t.cat === 'p2p' : true;
   t.deleted = true;
   try {
-    await t.env.store.adapter.topicDelete(t.name, t.isChannel(), hard);
+    await t.env.store.topics.delete(t.name, t.isChannel(), hard);
   } catch (err) {
     t.deleted = false;
     throw err;
@@ -47,7 +47,7 @@ export async function leaveAndUnsubscribe(t: ConvTopic, sess: Client, req: Reque
   const now = new Date();
   const storeName = pud?.isChan || asChan ? grpToChn(t.name) : t.name;
   try {
-    await t.env.store.adapter.subsDelete(storeName, uid);
+    await t.env.store.subs.delete(storeName, uid);
   } catch (err) {
     if (isStoreError(err, 'not-found')) {
       sess.send(reply('noAction', req.msg.id, req.original, now));
@@ -88,7 +88,7 @@ export async function deleteSubscription(t: ConvTopic, req: Request<DelMsg>): Pr
     throw new ProtocolError('permissionDenied');
   }
   try {
-    await t.env.store.adapter.subsDelete(t.name, target);
+    await t.env.store.subs.delete(t.name, target);
     req.sess.send(reply('ok', req.msg.id, req.original, now));
     t.env.plugins.subscription({ topic: t.name, user: target }, ACT_DELETE);
   } catch (err) {

@@ -78,13 +78,13 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     }
   }
   for (const [from, last] of lastBySender) {
-    await t.env.store.adapter.subsUpdate(t.name, from, { recvSeqId: last, readSeqId: last }).catch((err: unknown) => {
+    await t.env.store.subs.update(t.name, from, { recvSeqId: last, readSeqId: last }).catch((err: unknown) => {
       t.env.log.warn(`topic ${t.name}: failed to mark own message read: ${String(err)}`);
     });
   }
   for (const a of saved) {
     if (a.attachments.length > 0) {
-      await t.env.store.adapter.fileLinkAttachments(t.name, 0n, a.msg.id, a.attachments).catch((err: unknown) => {
+      await t.env.store.files.linkAttachments(t.name, 0n, a.msg.id, a.attachments).catch((err: unknown) => {
         t.env.log.warn(`topic ${t.name}: failed to link attachments of message ${a.msg.seqId}: ${String(err)}`);
       });
     }
@@ -122,13 +122,13 @@ interface Accepted {
  * contiguous. Whoever is not saved gets the error as the reply. Returns the saved ones.
  */
 async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]> {
-  const { adapter } = t.env.store;
+  const { messages } = t.env.store;
   const fail = (a: Accepted, err: unknown) => a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
   if (accepted.length === 0) {
     return [];
   }
   try {
-    await adapter.messageSaveAll(t.name, accepted.map((a) => a.msg));
+    await messages.saveAll(t.name, accepted.map((a) => a.msg));
     return accepted;
   } catch (err) {
     t.env.log.warn(`topic ${t.name}: failed to save ${accepted.length} message(s): ${err instanceof Error ? err.message : String(err)}`);
@@ -142,7 +142,7 @@ async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]
   for (const a of accepted) {
     const msg = { ...a.msg, seqId: seq + 1 };
     try {
-      await adapter.messageSaveAll(t.name, [msg]);
+      await messages.saveAll(t.name, [msg]);
     } catch (err) {
       t.env.log.warn(`topic ${t.name}: failed to save a message alone: ${err instanceof Error ? err.message : String(err)}`);
       fail(a, err);
@@ -193,7 +193,7 @@ export async function replyGetData(t: ConvTopic, req: Request<GetMsg> | Request<
   if ((t.modeOf(req.asUser) & MODE_READ) === 0) {
     throw new ProtocolError('permissionDenied');
   }
-  const messages = await t.env.store.adapter.messageGetAll(t.name, req.asUser, storeOpts(opts));
+  const messages = await t.env.store.messages.getAll(t.name, req.asUser, storeOpts(opts));
   const topic = asChan ? req.original : t.original(req.asUser);
   for (const m of messages) {
     const data: DataMsg = { topic, ts: m.createdAt, seq: m.seqId, content: m.content };
@@ -217,7 +217,7 @@ export async function replyGetDel(t: ConvTopic, req: Request<GetMsg> | Request<S
   const topic = t.original(req.asUser);
   const now = new Date();
   if ((t.modeOf(req.asUser) & MODE_READ) !== 0) {
-    const { ranges, maxDelId } = await t.env.store.getDeletedRanges(t.name, req.asUser, storeOpts(opts));
+    const { ranges, maxDelId } = await t.env.store.messages.getDeletedRanges(t.name, req.asUser, storeOpts(opts));
     if (ranges.length > 0) {
       req.sess.send({ meta: { id: req.msg.id || undefined, topic, ts: now, del: { clear: maxDelId, delseq: toWire(ranges) } } });
       return;
@@ -273,7 +273,7 @@ export async function deleteMessages(t: ConvTopic, req: Request<DelMsg>): Promis
   }
   const delId = t.delId + 1;
   const forUser = hard ? 0n : req.asUser;
-  await t.env.store.deleteMessages(t.name, delId, forUser, hard ? t.env.limits.msgDeleteAge * 1000 : 0, ranges);
+  await t.env.store.messages.delete(t.name, delId, forUser, hard ? t.env.limits.msgDeleteAge * 1000 : 0, ranges);
   t.delId = delId;
   const delseq = toWire(ranges);
   if (hard) {

@@ -69,7 +69,7 @@ export async function replyGetSub(t: ConvTopic, req: AnyReq, opts: GetOpts | und
   if (ims) q.ifModifiedSince = ims;
   let subs: Subscription[] = [];
   if (t.cat === 'p2p' || t.cat === 'grp') {
-    subs = await t.env.store.adapter.usersForTopic(topicName, ims !== undefined, q);
+    subs = await t.env.store.topics.getUsers(topicName, ims !== undefined, q);
   }
   if (subs.length === 0) {
     req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'sub' }));
@@ -158,14 +158,14 @@ async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean)
   }
   if (Object.keys(core).length > 0) {
     core.updatedAt = now;
-    await t.env.store.adapter.topicUpdate(t.name, core);
+    await t.env.store.topics.update(t.name, core);
     if (core.access) t.access = core.access;
     if ('public' in core) t.public = core.public;
     if ('trusted' in core) t.trusted = core.trusted;
   }
   if (priv.changed) {
     if (!pud) throw new ProtocolError('permissionDenied');
-    await t.env.store.adapter.subsUpdate(asChan ? req.original : t.name, req.asUser, { private: priv.value, updatedAt: now });
+    await t.env.store.subs.update(asChan ? req.original : t.name, req.asUser, { private: priv.value, updatedAt: now });
     pud.private = priv.value;
   }
   if (Object.keys(core).length > 0) {
@@ -187,7 +187,7 @@ async function replySetDesc(t: ConvTopic, req: Request<SetMsg>, asChan: boolean)
 async function linkAvatar(t: ConvTopic, attachments: string[]): Promise<void> {
   const fids = attachments.map(fileIdFromUrl).filter((f): f is bigint => f !== null);
   if (fids.length > 0) {
-    await t.env.store.adapter.fileLinkAttachments(t.name, 0n, 0, fids).catch((err: unknown) => t.env.log.warn(`topic ${t.name}: failed to link avatar: ${String(err)}`));
+    await t.env.store.files.linkAttachments(t.name, 0n, 0, fids).catch((err: unknown) => t.env.log.warn(`topic ${t.name}: failed to link avatar: ${String(err)}`));
   }
 }
 
@@ -218,7 +218,7 @@ async function replySetAux(t: ConvTopic, req: Request<SetMsg>): Promise<void> {
     return;
   }
   const aux = (merged.value ?? {}) as Record<string, unknown>;
-  await t.env.store.adapter.topicUpdate(t.name, { aux, updatedAt: now });
+  await t.env.store.topics.update(t.name, { aux, updatedAt: now });
   t.aux = aux;
   t.presSubsOnline('aux', '', {}, { skipSid: req.sess.sid });
   req.sess.send(reply('ok', req.msg.id, t.original(req.asUser), now));

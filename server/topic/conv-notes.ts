@@ -60,7 +60,7 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
     const update = n.what === 'read' ? { readSeqId: pud.readId, recvSeqId: pud.recvId } : { recvSeqId: pud.recvId };
     try {
       // Not a change of the subscription (no `updatedAt`): contact lists asked with `ims` skip it.
-      await t.env.store.adapter.subsUpdate(asChan ? req.original : t.name, uid, update);
+      await t.env.store.subs.update(asChan ? req.original : t.name, uid, update);
     } catch (err) {
       t.env.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
       return;

@@ -142,7 +142,7 @@ export async function thisUserSub(
     } else if (asChan) {
       pud.isChan = true;
       tname = req.original;
-      storedSub = await store.adapter.subscriptionGet(tname, uid, false);
+      storedSub = await store.subs.get(tname, uid, false);
       oldGiven = MODE_CCHN_READER;
       pud.modeGiven = MODE_CCHN_READER;
       oldWant = storedSub ? storedSub.modeWant : MODE_CCHN_READER;
@@ -156,7 +156,7 @@ export async function thisUserSub(
     } else {
       if (!existing) {
         // A returning user keeps what was given before: leaving does not undo a ban.
-        storedSub = await store.adapter.subscriptionGet(t.name, uid, true);
+        storedSub = await store.subs.get(t.name, uid, true);
         pud.modeGiven = storedSub ? storedSub.modeGiven : MODE_UNSET;
       }
       if (pud.modeGiven === MODE_UNSET) pud.modeGiven = t.accessFor(req.authLvl);
@@ -177,11 +177,11 @@ export async function thisUserSub(
       pud.private = priv === NULL_VALUE ? null : priv;
     }
     if (!storedSub || storedSub.deletedAt !== null) {
-      await store.createSubscriptions(store.subscription(uid, tname, pud.modeWant, pud.modeGiven, pud.private));
+      await store.subs.create(store.subscription(uid, tname, pud.modeWant, pud.modeGiven, pud.private));
       t.memberAdded();
       t.env.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_CREATE);
     } else if (asChan && (pud.modeWant !== oldWant || priv !== undefined)) {
-      await store.adapter.subsUpdate(tname, uid, { modeWant: pud.modeWant, private: pud.private, updatedAt: new Date() });
+      await store.subs.update(tname, uid, { modeWant: pud.modeWant, private: pud.private, updatedAt: new Date() });
       t.env.plugins.subscription({ topic: tname, user: uid, modeWant: pud.modeWant, modeGiven: pud.modeGiven, private: pud.private }, ACT_UPDATE);
     }
   } else {
@@ -233,7 +233,7 @@ export async function thisUserSub(
     if (pud.modeGiven !== oldGiven) update.modeGiven = pud.modeGiven;
     if (Object.keys(update).length > 0) {
       update.updatedAt = new Date();
-      await store.adapter.subsUpdate(t.storeName(uid), uid, update);
+      await store.subs.update(t.storeName(uid), uid, update);
       t.env.plugins.subscription({ topic: t.storeName(uid), user: uid, modeWant: update.modeWant, modeGiven: update.modeGiven, private: update.private }, ACT_UPDATE);
     }
     if (ownerChange) {
@@ -243,8 +243,8 @@ export async function thisUserSub(
         const [ow, og] = [od.modeWant, od.modeGiven];
         od.modeGiven &= ~MODE_OWNER;
         od.modeWant &= ~MODE_OWNER;
-        await store.adapter.subsUpdate(t.name, prevOwner, { modeWant: od.modeWant, modeGiven: od.modeGiven, updatedAt: new Date() });
-        await store.adapter.topicOwnerChange(t.name, uid);
+        await store.subs.update(t.name, prevOwner, { modeWant: od.modeWant, modeGiven: od.modeGiven, updatedAt: new Date() });
+        await store.topics.ownerChange(t.name, uid);
         t.notifySubChange(prevOwner, uid, false, ow, og, od.modeWant, od.modeGiven);
       }
       t.owner = uid;
@@ -310,12 +310,12 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
       modeGiven = t.accessFor(AuthLevel.AUTH) | MODE_JOIN;
     }
     let modeWant: number;
-    const prev = await store.adapter.subscriptionGet(t.name, target, true);
+    const prev = await store.subs.get(t.name, target, true);
     if (prev) {
       // A deleted subscription keeps what the user wanted: no re-inviting past a block.
       modeWant = prev.modeWant;
     } else {
-      const user = await store.adapter.userGet(target);
+      const user = await store.users.get(target);
       if (!user) throw new ProtocolError('userNotFound');
       if (user.state !== ObjState.OK) throw new ProtocolError('permissionDenied');
       modeWant = user.access.auth & modeGiven;
@@ -323,7 +323,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
     if (!isJoiner(modeWant)) {
       throw new ProtocolError('permissionDenied');
     }
-    await store.createSubscriptions(store.subscription(target, t.name, modeWant, modeGiven, null));
+    await store.subs.create(store.subscription(target, t.name, modeWant, modeGiven, null));
     t.memberAdded();
     t.env.plugins.subscription({ topic: t.name, user: target, modeWant, modeGiven }, ACT_CREATE);
     t.env.push.send(pushForSub(t, req.asUser, target, modeWant, modeGiven));
@@ -340,7 +340,7 @@ export async function anotherUserSub(t: ConvTopic, req: Request<SetMsg>, target:
       if (t.owner === target && (!isOwner(modeGiven) || !isJoiner(modeGiven))) {
         throw new ProtocolError('permissionDenied');
       }
-      await store.adapter.subsUpdate(t.name, target, { modeGiven, updatedAt: new Date() });
+      await store.subs.update(t.name, target, { modeGiven, updatedAt: new Date() });
       t.env.plugins.subscription({ topic: t.name, user: target, modeGiven }, ACT_UPDATE);
       pud.modeGiven = modeGiven;
     }

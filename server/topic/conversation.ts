@@ -60,7 +60,7 @@ export abstract class ConvTopic extends Topic {
 
   /** Loads the subscribers from the store; the one holding O is the owner. */
   protected async loadSubscribers(): Promise<void> {
-    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.subs.forTopic(this.name, false)) {
       const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
       pud.recvId = s.recvSeqId;
       pud.readId = s.readSeqId;
@@ -421,7 +421,7 @@ export abstract class ConvTopic extends Topic {
       this.presSubsOffline('gone', {}, {}, false);
     }
     if (this.cat === 'grp' && reason !== 'deleted') {
-      await this.env.store.adapter.topicUpdateSubCnt(this.name).catch(() => undefined);
+      await this.env.store.topics.updateSubCnt(this.name).catch(() => undefined);
     }
     if (reason !== 'idle') {
       for (const sess of this.sessions.keys()) {

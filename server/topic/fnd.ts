@@ -42,21 +42,21 @@ export class FndTopic extends Topic {
     if (req.asUser === 0n) {
       throw new ProtocolError('notFound');
     }
-    const user = await this.env.store.adapter.userGet(req.asUser);
+    const user = await this.env.store.users.get(req.asUser);
     if (!user) {
       throw new ProtocolError('notFound');
     }
     this.created = user.createdAt;
     this.updated = user.updatedAt;
     this.tags = user.tags;
-    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.subs.forTopic(this.name, false)) {
       this.perUser.set(s.user, { online: 0, recvId: 0, readId: 0, delId: 0, private: s.private, modeWant: s.modeWant, modeGiven: s.modeGiven, deleted: false, isChan: false });
     }
   }
 
   protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
     if (!this.perUser.has(req.asUser)) {
-      await this.env.store.createSubscriptions(this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null));
+      await this.env.store.subs.create(this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null));
       this.perUser.set(req.asUser, { online: 0, recvId: 0, readId: 0, delId: 0, private: null, modeWant: MODE_CME_FND, modeGiven: MODE_CME_FND, deleted: false, isChan: false });
     }
     const { want, priv } = subRequest(req);
@@ -113,7 +113,7 @@ export class FndTopic extends Topic {
       return;
     }
     if (priv.changed) {
-      await this.env.store.adapter.subsUpdate(this.name, req.asUser, { private: priv.value, updatedAt: now });
+      await this.env.store.subs.update(this.name, req.asUser, { private: priv.value, updatedAt: now });
       const pud = this.perUser.get(req.asUser);
       if (pud) pud.private = priv.value;
     }
@@ -181,7 +181,7 @@ export class FndTopic extends Topic {
         throw new ProtocolError('permissionDenied');
       }
       if (required.length > 0 || optional.length > 0) {
-        const found = await this.env.store.adapter.find(userId(req.asUser), this.env.tags.alias, required, optional, req.sess.authLvl !== AuthLevel.ROOT);
+        const found = await this.env.store.search.find(userId(req.asUser), this.env.tags.alias, required, optional, req.sess.authLvl !== AuthLevel.ROOT);
         results = found.map((s) => {
           const mts: TopicSubMsg = { acs: {}, topic: s.topic };
           if (s.updatedAt.getTime() > 0) mts.updated = s.updatedAt;
@@ -214,7 +214,7 @@ export class FndTopic extends Topic {
     const now = new Date();
     const tag = this.queries.get(req.sess) ?? '';
     if (tag && validateTag(tag)[0] !== '') {
-      const found = await this.env.store.adapter.findOne(tag);
+      const found = await this.env.store.search.findOne(tag);
       if (found) {
         req.sess.send({ meta: { id: req.msg.id || undefined, topic: req.original, ts: now, tags: [found] } });
         return;

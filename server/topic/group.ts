@@ -40,7 +40,7 @@ export class GroupTopic extends ConvTopic {
       await this.create(req, req.target.channel);
       return;
     }
-    const stopic = await this.env.store.adapter.topicGet(this.name);
+    const stopic = await this.env.store.topics.get(this.name);
     if (!stopic || stopic.state === ObjState.DELETED) {
       throw new ProtocolError('topicNotFound');
     }
@@ -94,7 +94,7 @@ export class GroupTopic extends ConvTopic {
     this.created = now;
     this.updated = now;
     this.touched = now;
-    await this.env.store.createTopic(
+    await this.env.store.topics.create(
       {
         name: this.name,
         createdAt: now,

@@ -35,9 +35,9 @@ export async function meGetSub(t: MeTopic, req: Request<GetMsg | SubMsg>, opts: 
     if (topicFilter === 'slf') topicFilter = slfName(req.asUser);
   }
   const ims = q.ims;
-  const store = t.env.store.adapter;
+  const store = t.env.store;
   const storeOpts = { ...(topicFilter ? { topic: topicFilter } : {}), ...(ims ? { ifModifiedSince: ims } : {}), ...(q.limit ? { limit: q.limit } : {}) };
-  const subs: (Subscription & { dummy?: boolean })[] = await store.topicsForUser(req.asUser, ims !== undefined, storeOpts);
+  const subs: (Subscription & { dummy?: boolean })[] = await store.users.getTopics(req.asUser, ims !== undefined, storeOpts);
   if (ims) {
     // Contacts that came online since, though their subscription did not change.
     const seen = new Set(subs.map((s) => s.extra?.with ?? s.topic));
@@ -130,12 +130,12 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
     req.sess.send(reply('notModified', req.msg.id, req.original, now));
     return;
   }
-  const store = t.env.store.adapter;
+  const store = t.env.store;
   if (Object.keys(core).length > 0) {
-    await store.userUpdate(req.asUser, { ...core, updatedAt: now });
+    await store.users.update(req.asUser, { ...core, updatedAt: now });
   }
   if (priv.changed) {
-    await store.subsUpdate(t.name, req.asUser, { private: priv.value, updatedAt: now });
+    await store.subs.update(t.name, req.asUser, { private: priv.value, updatedAt: now });
   }
   if (core.access) t.access = core.access;
   if (pub.changed) t.public = pub.value;
@@ -154,7 +154,7 @@ export async function meSetDesc(t: MeTopic, req: Request<SetMsg>): Promise<void>
     await linkUserAvatar(t.env, req.asUser, req.msg.extra?.attachments);
   }
   if (Object.keys(core).length > 0) {
-    const user = await store.userGet(req.asUser);
+    const user = await store.users.get(req.asUser);
     if (user) t.env.plugins.account(user, ACT_UPDATE);
   }
   req.sess.send(reply('ok', req.msg.id, req.original, now));
@@ -210,15 +210,15 @@ export async function replySetTags(t: Topic, req: Request<SetMsg>): Promise<void
   }
   if (env.tags.alias) {
     for (const tag of added.filter((a) => validateTag(a)[0] === env.tags.alias)) {
-      if (await env.store.adapter.findOne(tag)) {
+      if (await env.store.search.findOne(tag)) {
         throw new ProtocolError('malformed');
       }
     }
   }
   if (t.cat === 'me') {
-    await env.store.adapter.userUpdate(req.asUser, { tags, updatedAt: now });
+    await env.store.users.update(req.asUser, { tags, updatedAt: now });
   } else {
-    await env.store.adapter.topicUpdate(t.name, { tags, updatedAt: now });
+    await env.store.topics.update(t.name, { tags, updatedAt: now });
   }
   t.tags = tags;
   t.broadcast({ pres: { topic: t.original(req.asUser), what: 'tags' } }, { singleUser: userId(req.asUser), skipSid: req.sess.sid });
@@ -231,7 +231,7 @@ export async function replySetTags(t: Topic, req: Request<SetMsg>): Promise<void
 /** `{get what="cred"}`: the user's credentials. */
 export async function meGetCreds(t: MeTopic, req: Request<GetMsg | SubMsg>): Promise<void> {
   const now = new Date();
-  const creds = await t.env.store.adapter.credGetAll(req.asUser, '', false);
+  const creds = await t.env.store.creds.getAll(req.asUser, '', false);
   if (creds.length === 0) {
     req.sess.send(reply('noContent', req.msg.id, req.original, now, { what: 'creds' }));
     return;

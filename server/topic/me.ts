@@ -50,7 +50,7 @@ export class MeTopic extends Topic {
   }
 
   async init(req: Request<SubMsg>): Promise<void> {
-    const user = await this.env.store.adapter.userGet(this.uid);
+    const user = await this.env.store.users.get(this.uid);
     if (!user) {
       throw new ProtocolError('userNotFound');
     }
@@ -61,7 +61,7 @@ export class MeTopic extends Topic {
     this.created = user.createdAt;
     this.updated = user.updatedAt;
     this.userAgent = req.sess.userAgent;
-    for (const s of await this.env.store.adapter.subsForTopic(this.name, false)) {
+    for (const s of await this.env.store.subs.forTopic(this.name, false)) {
       this.perUser.set(s.user, {
         online: 0,
         recvId: s.recvSeqId,
@@ -80,7 +80,7 @@ export class MeTopic extends Topic {
     if (!this.perUser.has(req.asUser)) {
       // Only the user's own sessions reach this topic: the record is missing, so recreate it.
       const sub = this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null);
-      await this.env.store.createSubscriptions(sub);
+      await this.env.store.subs.create(sub);
       this.perUser.set(req.asUser, { online: 0, recvId: 0, readId: 0, delId: 0, private: null, modeWant: MODE_CME_FND, modeGiven: MODE_CME_FND, deleted: false, isChan: false });
     }
     const { want, priv } = subRequest(req);
@@ -106,7 +106,7 @@ export class MeTopic extends Topic {
       return;
     }
     this.contactsLoaded = true;
-    for (const s of await this.env.store.adapter.subsForUser(this.uid)) {
+    for (const s of await this.env.store.subs.forUser(this.uid)) {
       this.contacts.add(s.topic, false, (s.modeWant & s.modeGiven & MODE_PRES) !== 0);
     }
     if ((this.modeOf(this.uid) & MODE_PRES) !== 0) {
@@ -189,7 +189,7 @@ export class MeTopic extends Topic {
     if (next && next.userAgent !== this.userAgent) {
       this.scheduleUA(next.userAgent);
     }
-    await this.env.store.adapter.userUpdate(gone.uid, { lastSeen: new Date(), userAgent: ua });
+    await this.env.store.users.update(gone.uid, { lastSeen: new Date(), userAgent: ua });
     if (byRequest && req) {
       req.sess.send(reply('ok', req.msg.id, req.original, new Date()));
     }

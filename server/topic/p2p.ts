@@ -36,16 +36,16 @@ export class P2PTopic extends ConvTopic {
     if (!pair || !this.reachableBy(req.asUser)) {
       throw new ProtocolError('topicNotFound');
     }
-    let stopic = await store.adapter.topicGet(this.name);
+    let stopic = await store.topics.get(this.name);
     let subs: Subscription[] = [];
     if (stopic) {
-      subs = await store.adapter.usersForTopic(this.name, false);
+      subs = await store.topics.getUsers(this.name, false);
       if (subs.length === 0) {
         // Both subscriptions are gone (a user deleted the account): nothing of it is left to
         // keep. Starting anew needs both users; refused below when one of them is gone.
         if (req.target?.existingOnly) throw new ProtocolError('topicNotFound');
         await this.requireUsers(pair);
-        await store.adapter.topicDelete(this.name, false, true);
+        await store.topics.delete(this.name, false, true);
         stopic = null;
       } else {
         this.loadState(stopic);
@@ -65,7 +65,7 @@ export class P2PTopic extends ConvTopic {
     // A new topic, or one side's subscription is missing (deleted): make what is missing.
     const uid1 = req.asUser;
     const uid2 = pair[0] === uid1 ? pair[1] : pair[0];
-    const users = await store.adapter.userGetAll([uid1, uid2]);
+    const users = await store.users.getAll([uid1, uid2]);
     const u1 = users.find((u) => u.id === uid1);
     const u2 = users.find((u) => u.id === uid2);
     if (!u1 || !u2) {
@@ -117,12 +117,12 @@ export class P2PTopic extends ConvTopic {
       sub2.modeWant = (w & p2pMode) | MODE_APPROVE;
     }
     if (!stopic) {
-      await store.createP2P(sub1, sub2);
+      await store.topics.createP2P(sub1, sub2);
       this.created = sub1.createdAt;
       this.updated = sub1.updatedAt;
       this.touched = this.updated;
     } else {
-      await store.createSubscriptions(user1only ? sub1 : sub2);
+      await store.subs.create(user1only ? sub1 : sub2);
     }
     this.perUser.set(uid1, this.fromSub(sub1, userId(uid2)));
     this.perUser.set(uid2, this.fromSub(sub2, userId(uid1)));
@@ -131,7 +131,7 @@ export class P2PTopic extends ConvTopic {
 
   /** Both users exist (and are not deleted); 404 "user not found" otherwise. */
   private async requireUsers(pair: readonly [Uid, Uid]): Promise<void> {
-    const users = await this.env.store.adapter.userGetAll([pair[0], pair[1]]);
+    const users = await this.env.store.users.getAll([pair[0], pair[1]]);
     if (users.length !== 2 || users.some((u) => u.state === ObjState.DELETED)) {
       throw new ProtocolError('userNotFound');
     }

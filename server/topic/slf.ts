@@ -26,7 +26,7 @@ export class SlfTopic extends ConvTopic {
 
   async init(req: Request<SubMsg>): Promise<void> {
     const { store } = this.env;
-    const stopic = await store.adapter.topicGet(this.name);
+    const stopic = await store.topics.get(this.name);
     if (stopic) {
       await this.loadSubscribers();
       if (this.perUser.size > 0 && stopic.state !== ObjState.DELETED) {
@@ -37,9 +37,9 @@ export class SlfTopic extends ConvTopic {
       }
       // The user deleted it (softly, which keeps the row): what is left goes, and it starts anew.
       this.perUser.clear();
-      await store.adapter.topicDelete(this.name, false, true);
+      await store.topics.delete(this.name, false, true);
     }
-    const user = await store.adapter.userGet(req.asUser);
+    const user = await store.users.get(req.asUser);
     if (!user) {
       throw new ProtocolError('userNotFound');
     }
@@ -58,7 +58,7 @@ export class SlfTopic extends ConvTopic {
     this.created = now;
     this.updated = now;
     this.touched = now;
-    await store.createTopic(
+    await store.topics.create(
       { name: this.name, createdAt: now, state: ObjState.OK, stateAt: null, useBt: false, owner: this.owner, access: this.access, seqId: 0, delId: 0, public: null, trusted: null, tags: this.tags, aux: null },
       MODE_CSELF,
       priv,

@@ -76,7 +76,7 @@ export async function updateOwnSubscription(
   }
   if (Object.keys(update).length > 0) {
     update.updatedAt = new Date();
-    await t.env.store.adapter.subsUpdate(t.name, req.asUser, update);
+    await t.env.store.subs.update(t.name, req.asUser, update);
   }
   const changed = oldWant !== pud.modeWant || oldGiven !== pud.modeGiven;
   if ((pud.modeGiven & MODE_JOIN) === 0) {

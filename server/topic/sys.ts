@@ -17,7 +17,7 @@ export class SysTopic extends ConvTopic {
   }
 
   async init(_req: Request<SubMsg> | null): Promise<void> {
-    const stopic = await this.env.store.adapter.topicGet('sys');
+    const stopic = await this.env.store.topics.get('sys');
     if (!stopic) {
       throw new ProtocolError('topicNotFound');
     }

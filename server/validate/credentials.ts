@@ -67,7 +67,7 @@ export async function addCreds(
     return { validated, tags: null };
   }
   try {
-    return { validated, tags: await ctx.store.adapter.userUpdateTags(uid, tags, [], null) };
+    return { validated, tags: await ctx.store.users.updateTags(uid, tags, [], null) };
   } catch (err) {
     ctx.log.warn(`add credential tags: ${String(err)}`);
     return { validated, tags: null };
@@ -89,7 +89,7 @@ export async function validatedCreds(
   if ((ctx.requiredCreds.get(level) ?? []).length === 0 && !errorOnFail) {
     return { validated: [], tags: null };
   }
-  const methods = new Set((await ctx.store.adapter.credGetAll(uid, '', true)).map((c) => c.method));
+  const methods = new Set((await ctx.store.creds.getAll(uid, '', true)).map((c) => c.method));
   const toTag: string[] = [];
   for (const c of normalizeCredentials(ctx, creds, false)) {
     if (!c.resp || !c.meth) {
@@ -116,7 +116,7 @@ export async function validatedCreds(
   let tags: string[] | null = null;
   if (toTag.length > 0) {
     try {
-      tags = await ctx.store.adapter.userUpdateTags(uid, toTag, [], null);
+      tags = await ctx.store.users.updateTags(uid, toTag, [], null);
     } catch (err) {
       ctx.log.warn(`validated credential tags: ${String(err)}`);
     }
@@ -135,7 +135,7 @@ export async function deleteCred(ctx: CredentialEnv, uid: Uid, level: AuthLevel,
     throw new StoreError('malformed');
   }
   if ((ctx.requiredCreds.get(level) ?? []).includes(cred.meth)) {
-    const all = await ctx.store.adapter.credGetAll(uid, cred.meth, false);
+    const all = await ctx.store.creds.getAll(uid, cred.meth, false);
     const ok = all.some((c) => (c.done && c.value !== cred.val) || (!c.done && c.value === cred.val));
     if (!ok) {
       throw new StoreError('policy');
@@ -153,7 +153,7 @@ export async function deleteCred(ctx: CredentialEnv, uid: Uid, level: AuthLevel,
     return null;
   }
   try {
-    return await ctx.store.adapter.userUpdateTags(uid, [], [`${cred.meth}:${cred.val}`], null);
+    return await ctx.store.users.updateTags(uid, [], [`${cred.meth}:${cred.val}`], null);
   } catch (err) {
     ctx.log.warn(`delete credential tags: ${String(err)}`);
     return null;

@@ -75,7 +75,7 @@ abstract class CodeValidator implements CredValidator {
     const normalized = this.normalize(value);
     const code = this.newCode();
     const now = new Date();
-    const isNew = await this.store.adapter.credUpsert({ user: uid, method: this.method, value: normalized, resp: code, done: false, retries: 0, createdAt: now, updatedAt: now });
+    const isNew = await this.store.creds.upsert({ user: uid, method: this.method, value: normalized, resp: code, done: false, retries: 0, createdAt: now, updatedAt: now });
     const pack = pickLanguage(lang, this.cfg.languages ?? ['en']);
     const vars = { Code: code, HostUrl: this.hostUrl, Token: encodeURIComponent(tmpToken.toString('base64')) };
     this.send(normalized, fill(pack.validation.subject, vars), fill(this.method === 'tel' ? pack.sms : pack.validation.text, vars));
@@ -95,7 +95,7 @@ abstract class CodeValidator implements CredValidator {
   }
 
   async check(uid: Uid, resp: string): Promise<string> {
-    const cred = await this.store.adapter.credGetActive(uid, this.method);
+    const cred = await this.store.creds.getActive(uid, this.method);
     if (!cred) {
       throw new StoreError('not-found');
     }
@@ -106,15 +106,15 @@ abstract class CodeValidator implements CredValidator {
       throw new StoreError('credentials');
     }
     if (resp === cred.resp || (this.cfg.debug_response && resp === this.cfg.debug_response)) {
-      await this.store.adapter.credConfirm(uid, this.method);
+      await this.store.creds.confirm(uid, this.method);
       return cred.value;
     }
-    await this.store.adapter.credFail(uid, this.method);
+    await this.store.creds.fail(uid, this.method);
     throw new StoreError('credentials');
   }
 
   async remove(uid: Uid, value: string): Promise<void> {
-    await this.store.adapter.credDel(uid, this.method, this.normalize(value));
+    await this.store.creds.delete(uid, this.method, this.normalize(value));
   }
 
   tempAuthScheme(): string {

@@ -139,7 +139,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
     const n = shape.users;
     for (let i = 0; i < n; i++) {
       const login = `bench${i}`;
-      const user = await store.createUser({
+      const user = await store.users.create({
         state: ObjState.OK,
         stateAt: null,
         access: { auth: MODE_CAUTH, anon: MODE_NONE },
@@ -149,7 +149,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
         trusted: null,
         tags: [`basic:${login}`],
       });
-      await store.addAuthRecord(user.id, AuthLevel.AUTH, 'basic', login, hash, null);
+      await store.auth.addRecord(user.id, AuthLevel.AUTH, 'basic', login, hash, null);
       ids.push(user.id);
       users.push({ login, id: user.id.toString() });
       if ((i + 1) % 5000 === 0) {
@@ -161,7 +161,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
       const a = ids[2 * k]!;
       const b = ids[2 * k + 1]!;
       const topic = p2pName(a, b);
-      await store.createP2P(store.subscription(a, topic, MODE_CP2P, MODE_CP2P, null), store.subscription(b, topic, MODE_CP2P, MODE_CP2P, null));
+      await store.topics.createP2P(store.subscription(a, topic, MODE_CP2P, MODE_CP2P, null), store.subscription(b, topic, MODE_CP2P, MODE_CP2P, null));
     }
     const history = await makeGroup(store, ids[0]!, 'bench history', ids.slice(1, shape.historyReaders));
     const at = Date.now() - shape.historyMessages * 1000;
@@ -171,7 +171,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
         const when = new Date(at + s * 1000);
         batch.push({ id: 0, createdAt: when, updatedAt: when, deletedAt: null, delId: 0, seqId: s, topic: history, from: ids[s % Math.max(1, shape.historyReaders)]!, head: null, content: historyText(s) });
       }
-      await store.saveMessages(history, batch, false);
+      await store.messages.saveAll(history, batch, false);
     }
     log(`bench database built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${n} users, a group of ${shape.groupMembers}, ${shape.pairs} p2p pairs, ${shape.historyMessages} messages of history`);
     return { shape, version: VERSION, users, group, history };
@@ -182,7 +182,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
 
 async function makeGroup(store: Store, owner: Uid, title: string, members: Uid[]): Promise<string> {
   const name = 'grp' + uidToString(store.newUid());
-  await store.createTopic({
+  await store.topics.create({
     name,
     state: ObjState.OK,
     stateAt: null,
@@ -197,7 +197,7 @@ async function makeGroup(store: Store, owner: Uid, title: string, members: Uid[]
     aux: null,
   }, MODE_CFULL);
   for (let i = 0; i < members.length; i += 500) {
-    await store.createSubscriptions(...members.slice(i, i + 500).map((u) => store.subscription(u, name, MODE_CPUBLIC, MODE_CPUBLIC, null)));
+    await store.subs.create(...members.slice(i, i + 500).map((u) => store.subscription(u, name, MODE_CPUBLIC, MODE_CPUBLIC, null)));
   }
   return name;
 }

@@ -332,7 +332,7 @@ describe('tinode bot with a server', () => {
 
     // The sample's bot user has a random password: log it in with a token minted for it.
     const ctx = srv.server.ctx;
-    const rec = await ctx.store.adapter.authGetUniqueRecord('basic:quotebot');
+    const rec = await ctx.store.auth.getUniqueRecord('basic', 'quotebot');
     expect(rec).not.toBeNull();
     const botUid = userId(rec!.uid);
     const { secret } = await ctx.auth.get('token')!.genSecret({ uid: rec!.uid, authLevel: AuthLevel.AUTH, lifetimeMs: 0, features: 0, tags: [] });

@@ -34,7 +34,7 @@ function topicsFromSummary(stdout: string): Map<string, string> {
 }
 
 async function checkLogin(store: Store, login: string, password: string): Promise<boolean> {
-  const rec = await store.getAuthUniqueRecord('basic', login);
+  const rec = await store.auth.getUniqueRecord('basic', login);
   return rec !== null && (await verifyPassword(password, rec.secret));
 }
 
@@ -57,25 +57,25 @@ describe.each(kinds)('tinode init-db on %s', (kind) => {
     const store = await openStore(db.url);
     try {
       await store.checkReady();
-      const alice = await store.adapter.userGet(users.get('alice')!);
+      const alice = await store.users.get(users.get('alice')!);
       expect(alice?.public).toEqual({ fn: 'Alice Walker' });
       expect(alice?.tags).toEqual(expect.arrayContaining(['basic:alice', 'email:alice@example.com', 'tel:+17025550001']));
       expect(await checkLogin(store, 'alice', 'alice123')).toBe(true);
       expect(await checkLogin(store, 'bob', 'bob123')).toBe(true);
       expect(await checkLogin(store, 'alice', 'wrong')).toBe(false);
-      expect(await store.adapter.userGetByCred('email', 'carol@example.com')).toBe(users.get('carol'));
-      expect(await store.adapter.userGetByCred('tel', '+17025550005')).toBe(users.get('frank'));
+      expect(await store.users.getByCred('email', 'carol@example.com')).toBe(users.get('carol'));
+      expect(await store.users.getByCred('tel', '+17025550005')).toBe(users.get('frank'));
       const topics = topicsFromSummary(r.stdout);
       expect(topics.size).toBe(4);
-      const news = await store.adapter.topicGet(topics.get('*NEWS')!);
+      const news = await store.topics.get(topics.get('*NEWS')!);
       expect(news?.useBt).toBe(true);
-      const contacts = await store.adapter.topicsForUser(users.get('alice')!, false);
+      const contacts = await store.users.getTopics(users.get('alice')!, false);
       expect(contacts.length).toBeGreaterThanOrEqual(8);
       const p2p = p2pName(users.get('alice')!, users.get('bob')!);
       expect(contacts.some((s) => s.topic === p2p)).toBe(true);
       const seqByTopic = new Map<string, number>();
       for (const uid of users.values()) {
-        for (const s of await store.adapter.topicsForUser(uid, false)) {
+        for (const s of await store.users.getTopics(uid, false)) {
           seqByTopic.set(s.topic.replace(/^chn/, 'grp'), s.extra?.seqId ?? 0);
         }
       }
@@ -115,12 +115,12 @@ describe.each(kinds)('tinode init-db on %s', (kind) => {
     const store = await openStore(db.url);
     try {
       expect(await checkLogin(store, 'admin', m![2]!)).toBe(true);
-      expect((await store.getAuthUniqueRecord('basic', 'admin'))?.authLevel).toBe(AuthLevel.ROOT);
-      const dave = await store.getAuthUniqueRecord('basic', 'dave');
+      expect((await store.auth.getUniqueRecord('basic', 'admin'))?.authLevel).toBe(AuthLevel.ROOT);
+      const dave = await store.auth.getUniqueRecord('basic', 'dave');
       expect(dave?.authLevel).toBe(AuthLevel.AUTH);
       const promote = await runTinode(['init-db', '--db', db.url, '--make-root', userId(dave!.uid)]);
       expect(promote.code).toBe(0);
-      expect((await store.getAuthUniqueRecord('basic', 'dave'))?.authLevel).toBe(AuthLevel.ROOT);
+      expect((await store.auth.getUniqueRecord('basic', 'dave'))?.authLevel).toBe(AuthLevel.ROOT);
     } finally {
       await store.close();
     }
@@ -141,7 +141,7 @@ describe.each(kinds)('tinode init-db on %s', (kind) => {
     expect(r.stdout).toMatch(/user {2}tino .* \(generated/);
     const store = await openStore(db.url);
     try {
-      const alice = await store.adapter.userGet(users.get('alice')!);
+      const alice = await store.users.get(users.get('alice')!);
       expect(alice?.tags).toEqual(expect.arrayContaining(['Alice', 'basic:alice', 'email:alice@example.com', 'tel:+17025550001']));
       expect(alice?.trusted).toEqual({ verified: true });
       const photo = readFileSync(join(FIXTURE, '..', 'alice-128.jpg')).toString('base64');
@@ -149,39 +149,39 @@ describe.each(kinds)('tinode init-db on %s', (kind) => {
       for (const login of ['alice', 'bob', 'carol', 'dave', 'eve', 'frank', 'xena']) {
         expect(await checkLogin(store, login, `${login}123`)).toBe(true);
       }
-      expect((await store.getAuthUniqueRecord('basic', 'xena'))?.authLevel).toBe(AuthLevel.ROOT);
-      const creds = await store.adapter.credGetAll(users.get('bob')!, '', true);
+      expect((await store.auth.getUniqueRecord('basic', 'xena'))?.authLevel).toBe(AuthLevel.ROOT);
+      const creds = await store.creds.getAll(users.get('bob')!, '', true);
       expect(creds.map((c) => `${c.method}:${c.value}`).sort()).toEqual(['email:bob@example.com', 'tel:+17025550002']);
-      const fnd = await store.adapter.subscriptionGet('fnd' + userId(users.get('alice')!).slice(3), users.get('alice')!, false);
+      const fnd = await store.subs.get('fnd' + userId(users.get('alice')!).slice(3), users.get('alice')!, false);
       expect(String(fnd?.private)).toMatch(/^email:bob@example.com,email:carol@example.com/);
 
       expect(topics.size).toBe(5);
-      const coffee = await store.adapter.topicGet(topics.get('*BACDF')!);
+      const coffee = await store.topics.get(topics.get('*BACDF')!);
       expect(coffee?.useBt).toBe(true);
       expect(modeToString(coffee!.access.auth)).toBe('RWPD');
       expect(coffee?.owner).toBe(users.get('bob'));
-      const readers = await store.adapter.subsForTopic(grpToChn(topics.get('*BACDF')!), false);
+      const readers = await store.subs.forTopic(grpToChn(topics.get('*BACDF')!), false);
       expect(readers.map((s) => s.user).sort()).toEqual([users.get('carol'), users.get('dave'), users.get('frank')].sort());
       expect(readers.every((s) => s.modeWant === MODE_CCHN_READER)).toBe(true);
-      const support = await store.adapter.topicGet(topics.get('*X')!);
+      const support = await store.topics.get(topics.get('*X')!);
       expect(support?.trusted).toEqual({ staff: true });
       expect(modeToString(support!.access.anon)).toBe('JW');
       expect(support?.tags).toEqual(['support', 'public']);
 
       // Bob is banned by Dave: Bob's "have" is A, Dave's "want" is N.
       const banned = p2pName(users.get('bob')!, users.get('dave')!);
-      const bobSub = await store.adapter.subscriptionGet(banned, users.get('bob')!, false);
-      const daveSub = await store.adapter.subscriptionGet(banned, users.get('dave')!, false);
+      const bobSub = await store.subs.get(banned, users.get('bob')!, false);
+      const daveSub = await store.subs.get(banned, users.get('dave')!, false);
       expect(modeToString(bobSub!.modeGiven)).toBe('A');
       expect(modeToString(daveSub!.modeWant)).toBe('N');
       expect(bobSub?.private).toEqual({ comment: "I'm banned by Dave!" });
 
       const withTino = p2pName(users.get('alice')!, users.get('tino')!);
-      const msgs = await store.adapter.messageGetAll(withTino, users.get('alice')!, { limit: 100 });
+      const msgs = await store.messages.getAll(withTino, users.get('alice')!, { limit: 100 });
       const forms = msgs.filter((m) => m.head?.mime === 'text/x-drafty');
       expect(forms).toHaveLength(2);
       expect(forms.every((m) => m.from === users.get('tino'))).toBe(true);
-      const all = await store.adapter.topicsForUser(users.get('alice')!, false);
+      const all = await store.users.getTopics(users.get('alice')!, false);
       const total = all.reduce((n, s) => n + (s.extra?.seqId ?? 0), 0);
       expect(total).toBeGreaterThan(10);
     } finally {

@@ -1,3 +1,4 @@
+import { adapterOf } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
 import { modeToString } from '../../src/model/access.js';
 import { parseUserId, userId } from '../../src/model/uid.js';
@@ -26,7 +27,7 @@ export interface TopicView {
 
 /** The view of `users` (`usr…` ids) and of `named` topics whether or not anyone is subscribed. */
 export async function storeView(store: Store, users: readonly string[], named: readonly string[] = []): Promise<StoreView> {
-  const db = store.adapter;
+  const db = adapterOf(store);
   const view: StoreView = { subs: {}, topics: {} };
   const topics = new Set(named);
   for (const user of users) {

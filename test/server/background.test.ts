@@ -58,7 +58,7 @@ async function sub(u: User, topic: string): Promise<Json> {
 
 /** The id of a sample user, from the store. */
 async function uidOf(srv: TestServer, login: string): Promise<string> {
-  const rec = await srv.server.ctx.store.getAuthUniqueRecord('basic', login);
+  const rec = await srv.server.ctx.store.auth.getUniqueRecord('basic', login);
   if (!rec) throw new Error(`no user ${login}`);
   return userId(rec.uid);
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { adapterOf } from '../../server/store/adapter-access.js';
 import type { Message } from '../../server/store/types.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
@@ -151,7 +152,7 @@ describe('deep nesting', () => {
 describe('a message the database refuses', () => {
   it('fails alone: the others of its batch are stored with contiguous seq ids', async () => {
     srv = await startTestServer();
-    const adapter = srv.server.ctx.store.adapter;
+    const adapter = adapterOf(srv.server.ctx.store);
     const save = adapter.messageSaveAll.bind(adapter);
     let first = true;
     // The database's neighbour: slow on the first commit (so the next three form one batch),

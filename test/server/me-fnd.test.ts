@@ -46,11 +46,11 @@ describe('me', () => {
     const { c, uid } = await user('dave');
     const dev = await c.reply({ hi: { id: 'd', dev: 'device-token-1', lang: 'de-DE' } });
     expect(dev.ctrl?.code).toBe(200);
-    const { devices } = await srv.server.ctx.store.adapter.deviceGetAll([parseUserId(uid)]);
+    const { devices } = await srv.server.ctx.store.devices.getAll([parseUserId(uid)]);
     expect(devices.get(parseUserId(uid))?.map((d) => d.deviceId)).toEqual(['device-token-1']);
     const gone = await c.reply({ hi: { id: 'e', dev: '\u2421' } });
     expect(gone.ctrl?.code).toBe(200);
-    expect((await srv.server.ctx.store.adapter.deviceGetAll([parseUserId(uid)])).count).toBe(0);
+    expect((await srv.server.ctx.store.devices.getAll([parseUserId(uid)])).count).toBe(0);
 
     const other = await RawClient.open(srv.host);
     await other.hello();
@@ -112,11 +112,11 @@ describe('fnd', () => {
     await finder.reply({ set: { id: '6', topic: 'fnd', desc: { public: 'carol@example.com' } } });
     const before = await finder.reply({ get: { id: '7', topic: 'fnd', what: 'sub' } });
     expect(before.meta?.sub).toHaveLength(1);
-    const carol = await srv.server.ctx.store.getAuthUniqueRecord('basic', 'carol');
-    await srv.server.ctx.store.adapter.userUpdate(carol!.uid, { state: 10 });
+    const carol = await srv.server.ctx.store.auth.getUniqueRecord('basic', 'carol');
+    await srv.server.ctx.store.users.update(carol!.uid, { state: 10 });
     const after = await finder.reply({ get: { id: '8', topic: 'fnd', what: 'sub' } });
     expect(after.ctrl).toMatchObject({ code: 204 });
-    await srv.server.ctx.store.adapter.userUpdate(carol!.uid, { state: 0 });
+    await srv.server.ctx.store.users.update(carol!.uid, { state: 0 });
     c.close();
     finder.close();
     finder2.close();

@@ -164,7 +164,7 @@ describe('the fcm handler', () => {
     const end = Date.now() + 3000;
     let left: string[] = [];
     while (Date.now() < end) {
-      left = ((await srv.server.ctx.store.adapter.deviceGetAll([bobId])).devices.get(bobId) ?? []).map((d) => d.deviceId);
+      left = ((await srv.server.ctx.store.devices.getAll([bobId])).devices.get(bobId) ?? []).map((d) => d.deviceId);
       if (!left.includes('stale-device')) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -14,7 +14,7 @@ import { canonicalP2P, history, otherSpelling, p2pOf, probe, SHORT_LOGINS, summa
  */
 let srv: TestServer;
 let u: Users;
-const db = () => srv.server.ctx.store.adapter;
+const db = () => srv.server.ctx.store;
 
 beforeAll(async () => {
   srv = await startTestServer(SHORT_LOGINS);
@@ -118,8 +118,8 @@ describe('names that reach a topic of their user', () => {
       for (const again of [...names, u.id('carol')]) expect(await code(bob, { sub: { id: 'a', topic: again } })).toBe(304);
       expect(await code(bob, { leave: { id: 'l', topic: name } })).toBe(200);
     }
-    for (const name of names.filter((n) => n !== bobCarol())) expect(await db().topicGet(name)).toBeNull();
-    expect((await db().subsForTopic(bobCarol(), true)).map((s) => s.user).sort()).toEqual([parseUserId(u.id('bob')), parseUserId(u.id('carol'))].sort());
+    for (const name of names.filter((n) => n !== bobCarol())) expect(await db().topics.get(name)).toBeNull();
+    expect((await db().subs.forTopic(bobCarol(), true)).map((s) => s.user).sort()).toEqual([parseUserId(u.id('bob')), parseUserId(u.id('carol'))].sort());
   });
 });
 
@@ -140,7 +140,7 @@ describe("alice and carol's saved messages", () => {
     ];
     for (const t of tries) expectRefused(await alice.reply(t), slf);
     expect(await history(carol, 'slf')).toEqual([[u.id('carol'), 'pin 4711']]);
-    expect((await db().subsForTopic(slf, true)).map((s) => s.user)).toEqual([parseUserId(u.id('carol'))]);
+    expect((await db().subs.forTopic(slf, true)).map((s) => s.user)).toEqual([parseUserId(u.id('carol'))]);
     await alice.reply({ sub: { id: 'me', topic: 'me' } });
     // alice's own saved messages show as `slf`; nothing else of the kind.
     expect((await contacts(alice)).filter((t) => t.startsWith('slf') && t !== 'slf')).toEqual([]);
@@ -151,7 +151,7 @@ describe("alice and carol's saved messages", () => {
     const slf = 'slf' + u.raw('bob');
     expect((await alice.reply({ sub: { id: 'a', topic: slf, set: { desc: { private: { mine: 'alice' } } } } })).ctrl?.code).toBe(404);
     expect((await alice.reply({ pub: { id: 'b', topic: slf, content: 'first!' } })).ctrl?.code).toBe(409);
-    expect(await db().topicGet(slf)).toBeNull();
+    expect(await db().topics.get(slf)).toBeNull();
     const bob = await u.session('bob');
     const sub = await bob.reply({ sub: { id: 's', topic: 'slf' } });
     expect(sub.ctrl).toMatchObject({ code: 200, topic: 'slf', params: { acs: { mode: 'JRWDO' } } });
@@ -159,8 +159,8 @@ describe("alice and carol's saved messages", () => {
     expect(await history(bob, 'slf')).toEqual([[u.id('bob'), 'note to self']]);
     const desc = await bob.reply({ get: { id: 'd', topic: 'slf', what: 'desc' } });
     expect(desc.meta?.desc).not.toHaveProperty('private');
-    expect(await db().topicGet(slf)).toMatchObject({ owner: parseUserId(u.id('bob')), seqId: 1 });
-    expect((await db().subsForTopic(slf, true)).map((s) => s.user)).toEqual([parseUserId(u.id('bob'))]);
+    expect(await db().topics.get(slf)).toMatchObject({ owner: parseUserId(u.id('bob')), seqId: 1 });
+    expect((await db().subs.forTopic(slf, true)).map((s) => s.user)).toEqual([parseUserId(u.id('bob'))]);
     expectRefused(await alice.reply({ get: { id: 'c', topic: slf, what: 'desc' } }), slf);
   });
 });
@@ -184,7 +184,7 @@ describe("someone else's p2p conversation", () => {
     // What carol sends reaches nobody but its own participants.
     await carol.reply({ pub: { id: 'p', topic: u.id('bob'), content: 'still there?' } });
     expect(mentioning(await drain(alice), u.id('bob'), u.id('carol'), name, 'still there?', 'between us')).toEqual([]);
-    const subs = await db().subsForTopic(name, true);
+    const subs = await db().subs.forTopic(name, true);
     expect(subs.map((s) => [s.user, s.deletedAt !== null]).sort()).toEqual([[parseUserId(u.id('bob')), true], [parseUserId(u.id('carol')), false]].sort());
     expect(await contacts(alice)).toEqual(before);
     // bob himself comes back only by carol's id, not by the p2p name.
@@ -198,7 +198,7 @@ describe("someone else's p2p conversation", () => {
     const before = await contacts(alice);
     const name = canonicalP2P(u.id('dave'), u.id('eve'));
     expect((await alice.reply({ sub: { id: 'a', topic: name } })).ctrl).toMatchObject({ code: 404, text: 'topic not found' });
-    expect(await db().topicGet(name)).toBeNull();
+    expect(await db().topics.get(name)).toBeNull();
     const dave = await u.session('dave');
     const eve = await u.session('eve');
     expect((await dave.reply({ sub: { id: 's', topic: u.id('eve') } })).ctrl?.code).toBe(200);
@@ -208,7 +208,7 @@ describe("someone else's p2p conversation", () => {
     await eve.reply({ pub: { id: 'p', topic: u.id('dave'), content: 'hello dave' } });
     expect((await alice.reply({ sub: { id: 'b', topic: name } })).ctrl?.code).toBe(404);
     expect(mentioning(await drain(alice), u.id('dave'), u.id('eve'), name, 'hello')).toEqual([]);
-    expect((await db().subsForTopic(name, true)).map((s) => s.user).sort()).toEqual([parseUserId(u.id('dave')), parseUserId(u.id('eve'))].sort());
+    expect((await db().subs.forTopic(name, true)).map((s) => s.user).sort()).toEqual([parseUserId(u.id('dave')), parseUserId(u.id('eve'))].sort());
     expect(await contacts(alice)).toEqual(before);
   });
 
@@ -229,11 +229,11 @@ describe("someone else's p2p conversation", () => {
     for (const [c, name] of tries) {
       expect((await c.reply({ sub: { id: 's', topic: name, set: { desc: { private: { x: 1 } } } } })).ctrl, name).toMatchObject({ code: 404, text: 'topic not found' });
     }
-    expect(await db().topicGet(pair)).toBeNull();
-    expect(await db().topicGet(canonicalP2P(u.id('bob'), nobody))).toBeNull();
-    expect((await db().topicsForUser(parseUserId(u.id('bob')), true)).map((s) => s.topic)).not.toContain(pair);
+    expect(await db().topics.get(pair)).toBeNull();
+    expect(await db().topics.get(canonicalP2P(u.id('bob'), nobody))).toBeNull();
+    expect((await db().users.getTopics(parseUserId(u.id('bob')), true)).map((s) => s.topic)).not.toContain(pair);
     expect((await bob.reply({ sub: { id: 'u', topic: u.id('dave') } })).ctrl?.code).toBe(200);
-    expect(await db().topicGet(pair)).not.toBeNull();
+    expect(await db().topics.get(pair)).not.toBeNull();
   });
 
   // A party who left deletes nothing, live or not: the peer keeps the conversation (304 "no
@@ -253,7 +253,7 @@ describe("someone else's p2p conversation", () => {
     await drain(bob, 100);
     const del = await frank.reply({ del: { id: 'd', topic: name(), what: 'topic', hard: true } });
     const seen = await drain(bob, 200);
-    const kept = await db().topicGet(p2p);
+    const kept = await db().topics.get(p2p);
     // Clean up for the other case before asserting: frank starts over with bob.
     await frank.reply({ sub: { id: 'x', topic: u.id('bob') } });
     expect([304, 404]).toContain(del.ctrl?.code);
@@ -278,11 +278,11 @@ describe("another user's fnd", () => {
       { leave: { id: 'f', topic: fnd, unsub: true } },
     ];
     for (const t of tries) expectRefused(await alice.reply(t), fnd);
-    expect(await db().subscriptionGet(fnd, parseUserId(u.id('alice')), true)).toBeNull();
-    expect((await db().subsForTopic(fnd, true)).map((s) => [s.user, s.private])).toEqual([[parseUserId(u.id('bob')), 'bob query']]);
+    expect(await db().subs.get(fnd, parseUserId(u.id('alice')), true)).toBeNull();
+    expect((await db().subs.forTopic(fnd, true)).map((s) => [s.user, s.private])).toEqual([[parseUserId(u.id('bob')), 'bob query']]);
     // alice's own fnd is hers.
     expect((await alice.reply({ sub: { id: 'o', topic: 'fnd', set: { desc: { private: 'alice query' } } } })).ctrl?.code).toBe(200);
-    expect((await db().subscriptionGet('fnd' + u.raw('alice'), parseUserId(u.id('alice')), false))?.private).toBe('alice query');
-    expect((await db().subsForTopic(fnd, true)).map((s) => [s.user, s.private])).toEqual([[parseUserId(u.id('bob')), 'bob query']]);
+    expect((await db().subs.get('fnd' + u.raw('alice'), parseUserId(u.id('alice')), false))?.private).toBe('alice query');
+    expect((await db().subs.forTopic(fnd, true)).map((s) => [s.user, s.private])).toEqual([[parseUserId(u.id('bob')), 'bob query']]);
   });
 });

@@ -19,9 +19,7 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { fndName, grpToChn, p2pName, userId, type Uid } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { Adapter } from '../../server/store/adapter.js';
-import { createAdapter } from '../../server/store/registry.js';
-import type { SqlAdapter } from '../../server/store/sql/sql-adapter.js';
+import { adapterOf, createAdapter, type Adapter, type SqlAdapter } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
 import { ObjState, UploadStatus, type Message, type Subscription, type Topic, type TopicUpdate, type User } from '../../server/store/types.js';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
@@ -51,7 +49,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
   const NOW = sec(Date.now());
 
   const newUid = (): Uid => store.newUid();
-  const raw = () => (store.adapter as SqlAdapter).db;
+  const raw = () => (adapterOf(store) as SqlAdapter).db;
 
   async function user(over: Partial<User> = {}, at = NOW): Promise<User> {
     const u = makeUser(newUid(), at, over);
@@ -90,7 +88,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
   beforeAll(async () => {
     db = newTestDb(kind);
     store = await openStore(db.url);
-    a = store.adapter;
+    a = adapterOf(store);
     versionBeforeCreate = await outcome(a.getDbVersion());
     await store.createDb(false);
     await store.unlock();
@@ -105,7 +103,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
 
   it('lifecycle: describe, getDbVersion, checkDbVersion, createDb, upgradeDb, hasUsers, uidKeyProbe, close, open', async () => {
     expect(a.name).toBe(kind);
-    expect(a.version).toBe(116);
+    expect(a.schemaVersion).toBe(116);
     const described = {
       sqlite: /^SQLite \S+tinode\.db$/,
       mysql: /^MySQL root@127\.0\.0\.1:3306\/tinode_t_/,

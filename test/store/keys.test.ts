@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { decodeKey, newUidKey, SAMPLE_TOKEN_KEY, SAMPLE_UID_KEY } from '../../src/model/secret-keys.js';
 import { parseUserId, userId, type Uid } from '../../src/model/uid.js';
+import { adapterOf } from '../../server/store/adapter-access.js';
 import { addRoot } from '../../server/store/init/root.js';
 import { KEY_ENTRIES, type KeyNotice } from '../../server/store/secrets.js';
 import { Store } from '../../server/store/store.js';
@@ -70,8 +71,8 @@ async function readable(url: string, uid: Uid, keys: Configured = {}): Promise<b
   const store = await open(url, keys);
   try {
     await store.unlock();
-    const user = await store.adapter.userGet(uid);
-    const me = await store.adapter.subscriptionGet(userId(uid), uid, false);
+    const user = await store.users.get(uid);
+    const me = await store.subs.get(userId(uid), uid, false);
     return user?.id === uid && me !== null;
   } finally {
     await store.close();
@@ -205,7 +206,7 @@ describe.each(kinds)('database keys on %s', (kind) => {
   it('gives a database without keys and without users a random uid key', async () => {
     const db = dbs.fresh();
     const store = await open(db);
-    await store.adapter.createDb(false);
+    await adapterOf(store).createDb(false);
     await store.close();
     const first = await start(db);
     expect(first.uidKey).not.toBe(SAMPLE_UID_KEY);

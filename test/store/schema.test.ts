@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlAdapter } from '../../server/store/sql/sql-adapter.js';
+import { adapterOf, type SqlAdapter } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
 import { runTinode } from '../helpers/cli.js';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
@@ -9,7 +9,7 @@ import { REFERENCE_INDEXES, REFERENCE_MYSQL, toPostgres } from './reference-sche
 const { kinds } = await testDbKinds();
 
 function sql(store: Store): SqlAdapter {
-  return store.adapter as SqlAdapter;
+  return adapterOf(store) as SqlAdapter;
 }
 
 describe.each(kinds)('schema on %s', (kind) => {
@@ -37,7 +37,7 @@ describe.each(kinds)('schema on %s', (kind) => {
     for (const [table, names] of Object.entries(REFERENCE_INDEXES)) {
       expect(indexes[table] ?? [], table).toEqual(expect.arrayContaining(names));
     }
-    expect(await store.adapter.getDbVersion()).toBe(116);
+    expect(await store.dbVersion()).toBe(116);
   });
 
   it.runIf(kind === 'sqlite')('keeps the same tables and columns on SQLite', async () => {
@@ -79,7 +79,7 @@ describe.each(kinds)('schema on %s', (kind) => {
       kind === 'mysql' ? cols : Object.fromEntries(Object.entries(cols).map(([t, c]) => [t, [...c].sort()]));
     expect(order(await describeColumns(k, kind, database))).toEqual(order(fresh.columns));
     expect(await describeIndexes(k, kind, database)).toEqual(fresh.indexes);
-    expect(await store.adapter.pcacheGet('probe')).toBe('kept');
-    expect(await store.adapter.getDbVersion()).toBe(116);
+    expect(await store.pcache.get('probe')).toBe('kept');
+    expect(await store.dbVersion()).toBe(116);
   });
 });

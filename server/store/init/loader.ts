@@ -130,7 +130,7 @@ async function loadUsers(ctx: Ctx, summary: LoadSummary): Promise<string> {
     const tags = [...(u.tags ?? []), `basic:${login}`];
     if (u.email) tags.push(`email:${u.email}`);
     if (u.tel) tags.push(`tel:${u.tel}`);
-    const user = await ctx.store.createUser(
+    const user = await ctx.store.users.create(
       {
         state,
         stateAt: state === ObjState.OK ? null : new Date(ctx.now),
@@ -147,7 +147,7 @@ async function loadUsers(ctx: Ctx, summary: LoadSummary): Promise<string> {
     for (const [method, value] of [['email', u.email], ['tel', u.tel]] as const) {
       if (value) {
         const now = new Date();
-        await ctx.store.adapter.credUpsert({ user: user.id, method, value, resp: '', done: true, retries: 0, createdAt: now, updatedAt: now });
+        await ctx.store.creds.upsert({ user: user.id, method, value, resp: '', done: true, retries: 0, createdAt: now, updatedAt: now });
       }
     }
     const generated = u.passhash === '(random)';
@@ -155,9 +155,9 @@ async function loadUsers(ctx: Ctx, summary: LoadSummary): Promise<string> {
     if (generated) {
       bot = login;
     }
-    await ctx.store.addAuthRecord(user.id, level, 'basic', login, await hashPassword(password), null);
+    await ctx.store.auth.addRecord(user.id, level, 'basic', login, await hashPassword(password), null);
     if (u.addressBook && u.addressBook.length > 0) {
-      await ctx.store.adapter.subsUpdate(fndName(user.id), user.id, { private: u.addressBook.join(','), updatedAt: new Date() });
+      await ctx.store.subs.update(fndName(user.id), user.id, { private: u.addressBook.join(','), updatedAt: new Date() });
     }
     ctx.users.set(login, user.id);
     summary.users.push({ login, id: 'usr' + uidToString(user.id), password, generated });
@@ -175,7 +175,7 @@ async function loadGroupTopics(ctx: Ctx, summary: LoadSummary): Promise<void> {
     }
     const name = 'grp' + uidToString(ctx.store.newUid());
     const owner = g.owner ? userOf(ctx, g.owner.toLowerCase(), `${at}.owner`) : 0n;
-    await ctx.store.createTopic(
+    await ctx.store.topics.create(
       {
         name,
         state: ObjState.OK,
@@ -219,7 +219,7 @@ async function loadP2P(ctx: Ctx, summary: LoadSummary): Promise<string[]> {
     const when = createdAt(ctx, p.createdAt, `${at}.createdAt`);
     const sa = ctx.store.subscription(ua, topic, mode(ctx, a.want, def, `${at}.users[0].want`), mode(ctx, a.have, def, `${at}.users[0].have`), a.private ?? null, when);
     const sb = ctx.store.subscription(ub, topic, mode(ctx, b.want, def, `${at}.users[1].want`), mode(ctx, b.have, def, `${at}.users[1].have`), b.private ?? null, when);
-    await ctx.store.createP2P(sa, sb);
+    await ctx.store.topics.createP2P(sa, sb);
     const pair = [a.name, b.name].map((n) => n.toLowerCase()).sort().join(':');
     ctx.topics.set(pair, topic);
     pairs.push(pair);
@@ -240,7 +240,7 @@ async function loadGroupSubs(ctx: Ctx, summary: LoadSummary): Promise<void> {
     }
     const user = userOf(ctx, s.user.toLowerCase(), `${at}.user`);
     const topic = s.asChan ? grpToChn(grp) : grp;
-    await ctx.store.createSubscriptions(
+    await ctx.store.subs.create(
       ctx.store.subscription(user, topic, mode(ctx, s.want, def, `${at}.want`), mode(ctx, s.have, def, `${at}.have`), s.private ?? null, createdAt(ctx, s.createdAt, `${at}.createdAt`)),
     );
     summary.groupSubscriptions++;
@@ -277,7 +277,7 @@ async function loadMessages(ctx: Ctx, pairs: string[], summary: LoadSummary, seq
   const save = async (topic: string, from: Uid, at: Date, content: unknown) => {
     const seq = (seqs.get(topic) ?? 0) + 1;
     seqs.set(topic, seq);
-    await ctx.store.saveMessages(topic, [message(topic, from, seq, at, content)], true);
+    await ctx.store.messages.saveAll(topic, [message(topic, from, seq, at, content)], true);
     summary.messages++;
     ctx.progress.tick();
   };
@@ -334,7 +334,7 @@ async function loadForms(ctx: Ctx, bot: string, start: number, summary: LoadSumm
       const topic = ctx.topics.get(p.users.map((u) => u.name.toLowerCase()).sort().join(':'))!;
       const seq = (seqs.get(topic) ?? 0) + 1;
       seqs.set(topic, seq);
-      await ctx.store.saveMessages(topic, [message(topic, from, seq, new Date(at), form, { mime: 'text/x-drafty' })], true);
+      await ctx.store.messages.saveAll(topic, [message(topic, from, seq, new Date(at), form, { mime: 'text/x-drafty' })], true);
       summary.messages++;
       ctx.progress.tick();
     }

@@ -23,11 +23,11 @@ export async function addRoot(store: Store, spec: string): Promise<{ id: string;
   if ([...login].length < 3 || [...login].length > 32 || !LOGIN_PATTERN.test(login)) {
     throw new StoreError('policy', `"${login}" is not a valid login: use 3 to 32 letters, digits, "." or "_", starting and ending with a letter or digit`);
   }
-  if (await store.getAuthUniqueRecord('basic', login)) {
+  if (await store.auth.getUniqueRecord('basic', login)) {
     throw new StoreError('duplicate', `the login "${login}" is taken`);
   }
   const password = given || randomPassword(16);
-  const user = await store.createUser({
+  const user = await store.users.create({
     state: ObjState.OK,
     stateAt: null,
     access: { auth: MODE_CAUTH, anon: MODE_NONE },
@@ -38,9 +38,9 @@ export async function addRoot(store: Store, spec: string): Promise<{ id: string;
     tags: [`basic:${login}`],
   });
   try {
-    await store.addAuthRecord(user.id, AuthLevel.ROOT, 'basic', login, await hashPassword(password), null);
+    await store.auth.addRecord(user.id, AuthLevel.ROOT, 'basic', login, await hashPassword(password), null);
   } catch (err) {
-    await store.adapter.userDelete(user.id, true);
+    await store.users.delete(user.id, true);
     throw err;
   }
   return { id: userId(user.id), login, password, generated: !given };
@@ -52,9 +52,9 @@ export async function makeRoot(store: Store, id: string): Promise<Uid> {
   if (uid === 0n) {
     throw new StoreError('malformed', `"${id}" is not a user id: expected the form usrAbCDef123`);
   }
-  if (!(await store.adapter.userGet(uid))) {
+  if (!(await store.users.get(uid))) {
     throw new StoreError('user-not-found', `no user ${id}`);
   }
-  await store.adapter.authUpdRecord(uid, 'basic', '', AuthLevel.ROOT, null, null);
+  await store.auth.updateRecord(uid, AuthLevel.ROOT, 'basic', '', null, null);
   return uid;
 }

@@ -41,7 +41,7 @@ import * as users from './users.js';
  * module of its table group; this class binds them to one connection pool.
  */
 export class SqlAdapter implements Adapter {
-  readonly version = SCHEMA_VERSION;
+  readonly schemaVersion = SCHEMA_VERSION;
   private readonly settings: ConnectionSettings;
   private knex: Knex | null = null;
   private ctxValue: Ctx | null = null;
