@@ -51,8 +51,8 @@ class KeyedIds implements UidCodec {
  * The store facade: what the server and `init-db` use, in named groups over the adapter
  * ({@link users}, {@link auth}, {@link creds}, {@link topics}, {@link subs}, {@link messages},
  * {@link devices}, {@link files}, {@link pcache}, {@link search}). It owns the adapter, which
- * nothing outside server/store can reach, and the id generator, and keeps the rules that span
- * adapter calls (a new user gets its `me` and `fnd` subscriptions, a new topic its owner's
+ * nothing outside server/store can reach, and the id generator; its groups keep the rules that
+ * span adapter calls (a new user gets its `me` and `fnd` subscriptions, a new topic its owner's
  * subscription, a message marks itself read by its sender...).
  *
  * Ids need the database's uid key, which may be kept in the database itself: after
