@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { folderCycles, folderOf, PROJECT_ROOT, readImportGraph, type ImportEdge } from '../../helpers/import-graph.js';
 
@@ -78,6 +81,51 @@ function cycleReport(edges: readonly ImportEdge[]): string[][] {
     cycle.edges.map((fe) => `${fe.from} -> ${fe.to}: ${fe.imports.map((i) => `${i.from} imports ${i.specifier}`).join(', ')}`),
   );
 }
+
+describe('import graph reader', () => {
+  it('counts every form of import and nothing in comments or strings', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tinode-imports-'));
+    try {
+      mkdirSync(join(root, 'server', 'log'), { recursive: true });
+      mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
+      const files: Record<string, string> = {
+        'server/log.ts': '',
+        'server/index.ts': '',
+        'server/log/index.ts': '',
+        'node_modules/pkg/x.ts': "import '../../a.js';",
+        'b.ts': '',
+        'c.ts': '',
+        'd.ts': '',
+        'e.ts': '',
+        'a.ts': [
+          "import type { B } from './b.js';",
+          "export { c } from './c.js';",
+          "const d = await import('./d.js');",
+          "type E = import('./e.js').E;",
+          "import './server/log';",
+          "import 'node:fs';",
+          "// import './c.ts';",
+          "const s = \"import x from './d.js'\";",
+        ].join('\n'),
+      };
+      for (const [path, text] of Object.entries(files)) writeFileSync(join(root, path), text);
+      const graph = readImportGraph(root);
+      expect(graph.files).not.toContain('node_modules/pkg/x.ts');
+      expect(graph.edges.map((e) => `${e.to} ${e.specifier}`)).toEqual([
+        'b.ts ./b.js',
+        'c.ts ./c.js',
+        'd.ts ./d.js',
+        'e.ts ./e.js',
+        // As TypeScript resolves it: the file before the folder's index.
+        'server/log.ts ./server/log',
+      ]);
+      // The root files of server/ are nodes of their own, not the folder `server`.
+      expect(['server/log.ts', 'server/index.ts', 'server/log/index.ts', 'a.ts'].map(folderOf)).toEqual(['server/log', 'server/index', 'server/log', '.']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('import guard', () => {
   const graph = readImportGraph(PROJECT_ROOT);
