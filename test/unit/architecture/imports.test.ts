@@ -148,9 +148,14 @@ describe('import guard', () => {
     expect(cycleReport(graph.edges)).toEqual([]);
   });
 
-  it('lists only known cycle edges that still exist', () => {
+  it('lists only known cycle edges that still exist and still close a cycle, and no more of them than today', () => {
+    // The ratchet: lower this number when an entry goes, never raise it.
+    expect(KNOWN_CYCLE_EDGES.length).toBeLessThanOrEqual(1);
+    const cycles = folderCycles(graph.edges);
     for (const k of KNOWN_CYCLE_EDGES) {
       expect(graph.edges.some((e) => e.from === k.from && e.to === k.to), `${k.from} -> ${k.to} is gone: remove it from KNOWN_CYCLE_EDGES`).toBe(true);
+      const inCycle = cycles.some((c) => c.folders.includes(folderOf(k.from)) && c.folders.includes(folderOf(k.to)));
+      expect(inCycle, `${k.from} -> ${k.to} no longer closes a cycle: remove it from KNOWN_CYCLE_EDGES`).toBe(true);
     }
   });
 
