@@ -1,4 +1,4 @@
-import type { TransportKind } from '../session/connection.js';
+import type { TransportKind } from '../../src/model/transport-kind.js';
 
 /** A session as the gate sees it: it can be ended. */
 export interface GatedSession {

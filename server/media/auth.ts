@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Uid } from '../../src/model/uid.js';
 import type { AuthSchemes } from '../auth/scheme.js';
 import { StoreError } from '../store/errors.js';
-import { cookieOf } from '../transport/apikey.js';
+import { cookieOf } from '../http/apikey.js';
 
 /**
  * Who makes a file request, as the reference's `authFileRequest` decides: an auth scheme and its

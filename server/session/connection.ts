@@ -1,12 +1,13 @@
+import type { TransportKind } from '../../src/model/transport-kind.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
+
+export type { TransportKind };
 
 /**
  * What a session knows of its transport: where the client is, how to send it one message, and
  * how to end the connection. Framing, encoding (JSON or protobuf) and flow control are the
  * transport's business.
  */
-export type TransportKind = 'ws' | 'lp' | 'grpc';
-
 export interface Connection {
   readonly kind: TransportKind;
   /** The client's address (after `X-Forwarded-For` when configured). */

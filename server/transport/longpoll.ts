@@ -2,8 +2,8 @@ import { encodeServerJson } from '../../src/wire/json-encode.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
-import { apiKeyOf } from './apikey.js';
-import { remoteAddrOf } from './remote-addr.js';
+import { apiKeyOf } from '../http/apikey.js';
+import { remoteAddrOf } from '../http/remote-addr.js';
 import type { SessionSink, TransportOptions } from './types.js';
 
 /**

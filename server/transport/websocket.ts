@@ -4,8 +4,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
-import { apiKeyOf } from './apikey.js';
-import { remoteAddrOf } from './remote-addr.js';
+import { apiKeyOf } from '../http/apikey.js';
+import { remoteAddrOf } from '../http/remote-addr.js';
 import type { TransportOptions } from './types.js';
 
 /**

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { remoteAddrOf } from '../../server/transport/remote-addr.js';
+import { remoteAddrOf } from '../../server/http/remote-addr.js';
 import { staticHandler } from '../../server/transport/static.js';
 
 function req(headers: Record<string, string>, addr = '127.0.0.1'): IncomingMessage {
