@@ -163,7 +163,7 @@ function harness(hub: Hub, store: Store, known: Pick<TopicHarness, 'users' | 'gr
     pub: (c, topic, id, content) => handle(c, { type: 'pub', id, topic, body: { content }, extra: null }, false, (req) => hub.publish(req)),
     leave: (c, topic, id, unsub = false) => handle(c, { type: 'leave', id, topic, body: { unsub }, extra: null }, false, (req) => hub.leave(req)),
     async stored(topic, asLogin) {
-      const list = await store.adapter.messageGetAll(topic, uidOf(asLogin));
+      const list = await store.messages.getAll(topic, uidOf(asLogin));
       return list.map((m) => ({ seq: m.seqId, from: userId(m.from), content: m.content })).sort((a, b) => a.seq - b.seq);
     },
     async close() {
