@@ -39,3 +39,10 @@ export async function linkUserAvatar(ctx: { readonly store: Store; readonly log:
   if (fids.length === 0) return;
   await ctx.store.adapter.fileLinkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));
 }
+
+/** Links an uploaded avatar to a topic (`grp…`); the previous one becomes unused and is collected. */
+export async function linkTopicAvatar(ctx: { readonly store: Store; readonly log: Logger }, topic: string, attachments: readonly string[] | undefined): Promise<void> {
+  const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
+  if (fids.length === 0) return;
+  await ctx.store.adapter.fileLinkAttachments(topic, 0n, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${topic}: ${(err as Error).message}`));
+}
