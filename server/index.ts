@@ -278,7 +278,13 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
   // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
-  const webApp = !opts.staticDir && config.webapp ? loadWebApp({ mount: config.static_mount, cacheControlSeconds: config.cache_control, xFrameOptions: config.x_frame_options }, log) : null;
+  const webAppOptions = {
+    mount: config.static_mount,
+    cacheControlSeconds: config.cache_control,
+    xFrameOptions: config.x_frame_options,
+    apiKeyCookie: { apiPath: mountPath, secure: !!tls, valid: common.checkApiKey },
+  };
+  const webApp = !opts.staticDir && config.webapp ? loadWebApp(webAppOptions, log) : null;
   const server: Server = createHttpServer(
     {
       apiPath: mountPath,
