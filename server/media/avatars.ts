@@ -1,6 +1,6 @@
 import type { Uid } from '../../src/model/uid.js';
 import { ObjState, type AvatarOwners } from '../store/types.js';
-import { fileIdFromUrl } from './attachments.js';
+import { photoRefId } from './attachments.js';
 
 /** A user or topic record as far as its avatar goes. */
 export interface AvatarHolder {
@@ -16,18 +16,6 @@ export interface AvatarLookup {
   fileAvatarOwners(fid: Uid): Promise<AvatarOwners>;
   userGet(uid: Uid): Promise<AvatarHolder | null>;
   topicGet(name: string): Promise<AvatarHolder | null>;
-}
-
-/**
- * The file id in a `public` value's `photo.ref` (`{photo: {ref: "/v0/file/s/<id>.png"}}`), or
- * null when the value has no such reference (an inline photo, none, another server's URL).
- */
-export function photoRefId(pub: unknown): Uid | null {
-  if (typeof pub !== 'object' || pub === null) return null;
-  const photo = (pub as { photo?: unknown }).photo;
-  if (typeof photo !== 'object' || photo === null) return null;
-  const ref = (photo as { ref?: unknown }).ref;
-  return typeof ref === 'string' ? fileIdFromUrl(ref) : null;
 }
 
 /**

@@ -143,6 +143,23 @@ describe('a group avatar', () => {
     expect(res.headers.get('cache-control')).toBe(AVATAR_CACHE_CONTROL);
   });
 
+  it('named by the new group without attachments (as TinodeWeb creates one) is linked when its creator uploaded it', async () => {
+    const ref = await upload(9);
+    await newGroup(photo(ref));
+    expect((await get(ref)).status).toBe(200);
+    // Naming a file someone else uploaded does not make it an avatar.
+    const others = await upload(10);
+    const bob = await connectSdk(srv.host, 'ws');
+    try {
+      await bob.loginBasic('bob', 'bob123');
+      const topic = bob.getTopic(bob.newGroupTopicName(false));
+      expect((await topic.subscribe(undefined, { desc: { public: photo(others) } })).code).toBe(200);
+      expect((await get(others)).status).toBe(401);
+    } finally {
+      bob.disconnect();
+    }
+  });
+
   it('set by {set desc} replaces the previous one', async () => {
     const first = await upload(7);
     const topic = await newGroup(photo(first), [first]);
