@@ -90,6 +90,32 @@ describe('a file that is no avatar', () => {
   });
 });
 
+describe('a file someone else names as an avatar', () => {
+  it("stays private: bob's profile photo and bob's group photo naming alice's upload", async () => {
+    const ref = await upload(11);
+    const bob = await connectSdk(srv.host, 'ws');
+    try {
+      await bob.loginBasic('bob', 'bob123');
+      const me = bob.getMeTopic();
+      await me.subscribe();
+      expect((await me.setMeta({ desc: { public: photo(ref) }, attachments: [ref] })).code).toBeLessThan(300);
+      const topic = bob.getTopic(bob.newGroupTopicName(false));
+      expect((await topic.subscribe(undefined, { desc: { public: photo(ref) }, attachments: [ref] })).code).toBe(200);
+      expect((await get(ref)).status).toBe(401);
+      // Bob's own upload as his photo is public.
+      const form = new FormData();
+      form.append('file', new Blob([png(12_000, 12)], { type: 'image/png' }), 'bob.png');
+      const up = await fetch(`${base}/v0/file/u/`, { method: 'POST', headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${bob.getAuthToken()!.token}` }, body: form });
+      const own = ((await up.json()) as { ctrl: { params: { url: string } } }).ctrl.params.url;
+      expect((await me.setMeta({ desc: { public: photo(own) }, attachments: [own] })).code).toBeLessThan(300);
+      expect((await get(own)).status).toBe(200);
+      await me.leave();
+    } finally {
+      bob.disconnect();
+    }
+  });
+});
+
 describe('a profile photo', () => {
   let ref: string;
   beforeAll(async () => {

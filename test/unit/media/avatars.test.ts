@@ -15,16 +15,22 @@ const refTo = (fid: Uid, prefix = '/v0/file/s/') => ({ fn: 'x', photo: { ref: `$
 class FakeLookup implements AvatarLookup {
   readonly links = new Map<Uid, AvatarOwners>();
   readonly users = new Map<Uid, AvatarHolder>();
-  readonly topics = new Map<string, AvatarHolder>();
+  readonly topics = new Map<string, AvatarHolder & { owner: Uid }>();
+  /** Uploaders by file; every file is alice's unless set. */
+  readonly uploaders = new Map<Uid, Uid>();
   reads = 0;
   fileAvatarOwners(fid: Uid): Promise<AvatarOwners> {
     return Promise.resolve(this.links.get(fid) ?? { users: [], topics: [] });
+  }
+  fileGet(fid: Uid): Promise<{ user: Uid } | null> {
+    this.reads++;
+    return Promise.resolve({ user: this.uploaders.get(fid) ?? ALICE });
   }
   userGet(uid: Uid): Promise<AvatarHolder | null> {
     this.reads++;
     return Promise.resolve(this.users.get(uid) ?? null);
   }
-  topicGet(name: string): Promise<AvatarHolder | null> {
+  topicGet(name: string): Promise<(AvatarHolder & { owner: Uid }) | null> {
     this.reads++;
     return Promise.resolve(this.topics.get(name) ?? null);
   }
@@ -57,8 +63,8 @@ describe('PublicAvatars', () => {
   it("makes public a group's linked avatar that public.photo.ref names", async () => {
     const store = new FakeLookup();
     store.links.set(FILE, { users: [], topics: ['grpAAA', 'grpBBB'] });
-    store.topics.set('grpAAA', { state: ObjState.OK, public: refTo(OTHER) });
-    store.topics.set('grpBBB', { state: ObjState.OK, public: refTo(FILE) });
+    store.topics.set('grpAAA', { state: ObjState.OK, public: refTo(OTHER), owner: ALICE });
+    store.topics.set('grpBBB', { state: ObjState.OK, public: refTo(FILE), owner: ALICE });
     expect(await new PublicAvatars(store).isPublic(FILE)).toBe(true);
   });
 
@@ -73,7 +79,7 @@ describe('PublicAvatars', () => {
     store.links.set(FILE, { users: [ALICE], topics: ['grpAAA'] });
     for (const pub of [refTo(OTHER), { photo: { data: 'AAAA', type: 'png' } }, null]) {
       store.users.set(ALICE, { state: ObjState.OK, public: pub });
-      store.topics.set('grpAAA', { state: ObjState.OK, public: pub });
+      store.topics.set('grpAAA', { state: ObjState.OK, public: pub, owner: ALICE });
       expect(await new PublicAvatars(store).isPublic(FILE), JSON.stringify(pub)).toBe(false);
     }
   });
@@ -82,7 +88,27 @@ describe('PublicAvatars', () => {
     const store = new FakeLookup();
     store.links.set(FILE, { users: [ALICE, 0x22n], topics: ['grpAAA'] });
     store.users.set(ALICE, { state: ObjState.DELETED, public: refTo(FILE) });
-    store.topics.set('grpAAA', { state: ObjState.DELETED, public: refTo(FILE) });
+    store.topics.set('grpAAA', { state: ObjState.DELETED, public: refTo(FILE), owner: ALICE });
+    expect(await new PublicAvatars(store).isPublic(FILE)).toBe(false);
+  });
+
+  it("keeps private a file someone else uploaded: a user's avatar is the user's upload, a group's its owner's", async () => {
+    const BOB = 0x22n;
+    const store = new FakeLookup();
+    store.uploaders.set(FILE, BOB);
+    store.links.set(FILE, { users: [ALICE], topics: ['grpAAA'] });
+    store.users.set(ALICE, { state: ObjState.OK, public: refTo(FILE) });
+    store.topics.set('grpAAA', { state: ObjState.OK, public: refTo(FILE), owner: ALICE });
+    expect(await new PublicAvatars(store).isPublic(FILE)).toBe(false);
+    // Bob's own avatar, and the avatar of a group bob owns, are public.
+    store.links.set(FILE, { users: [BOB], topics: [] });
+    store.users.set(BOB, { state: ObjState.OK, public: refTo(FILE) });
+    expect(await new PublicAvatars(store).isPublic(FILE)).toBe(true);
+    store.links.set(FILE, { users: [], topics: ['grpAAA'] });
+    store.topics.set('grpAAA', { state: ObjState.OK, public: refTo(FILE), owner: BOB });
+    expect(await new PublicAvatars(store).isPublic(FILE)).toBe(true);
+    // No known uploader: never public.
+    store.uploaders.set(FILE, 0n);
     expect(await new PublicAvatars(store).isPublic(FILE)).toBe(false);
   });
 
