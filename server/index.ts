@@ -14,6 +14,7 @@ import type { Connection, TransportKind } from './session/connection.js';
 import { Hub } from './hub/hub.js';
 import type { Limits } from './limits/limits.js';
 import { GrpcFiles } from './media/grpc-files.js';
+import { PublicAvatars } from './media/avatars.js';
 import { fileRoutes } from './media/http-serve.js';
 import { DEFAULT_GC_GRACE_MS, Media } from './media/media.js';
 import { GrpcTransport } from './transport/grpc.js';
@@ -276,7 +277,13 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
   const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
   // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
-  const webApp = !opts.staticDir && config.webapp ? loadWebApp({ mount: config.static_mount, cacheControlSeconds: config.cache_control, xFrameOptions: config.x_frame_options }, log) : null;
+  const webAppOptions = {
+    mount: config.static_mount,
+    cacheControlSeconds: config.cache_control,
+    xFrameOptions: config.x_frame_options,
+    apiKeyCookie: { apiPath: mountPath, secure: !!tls, valid: common.checkApiKey },
+  };
+  const webApp = !opts.staticDir && config.webapp ? loadWebApp(webAppOptions, log) : null;
   const server: Server = createHttpServer(
     {
       apiPath: mountPath,
@@ -284,7 +291,16 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       lp,
       replies,
       extra: media
-        ? fileRoutes({ media, schemes: auth, sessions, checkApiKey: common.checkApiKey, useXForwardedFor: config.use_x_forwarded_for, apiPath: mountPath, log })
+        ? fileRoutes({
+            media,
+            schemes: auth,
+            sessions,
+            checkApiKey: common.checkApiKey,
+            useXForwardedFor: config.use_x_forwarded_for,
+            apiPath: mountPath,
+            log,
+            avatars: new PublicAvatars(store.adapter),
+          })
         : undefined,
       static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control, { 'Content-Security-Policy': staticFolderCsp(config.x_frame_options) }) : webApp?.handler,
       xFrameOptions: config.x_frame_options,

@@ -1,4 +1,4 @@
-import { parseUid, type Uid } from '../../src/model/uid.js';
+import { parseUid, uidToString, type Uid } from '../../src/model/uid.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 
@@ -33,9 +33,52 @@ export function fileIdFromUrl(ref: string): Uid | null {
   }
 }
 
+/**
+ * The file id in a `public` value's `photo.ref` (`{photo: {ref: "/v0/file/s/<id>.png"}}`), or
+ * null when the value has no such reference (an inline photo, none, another server's URL).
+ */
+export function photoRefId(pub: unknown): Uid | null {
+  if (typeof pub !== 'object' || pub === null) return null;
+  const photo = (pub as { photo?: unknown }).photo;
+  if (typeof photo !== 'object' || photo === null) return null;
+  const ref = (photo as { ref?: unknown }).ref;
+  return typeof ref === 'string' ? fileIdFromUrl(ref) : null;
+}
+
 /** Links an uploaded avatar to a user (the previous one becomes unused and is collected). */
 export async function linkUserAvatar(ctx: { readonly store: Store; readonly log: Logger }, uid: Uid, attachments: readonly string[] | undefined): Promise<void> {
   const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
   if (fids.length === 0) return;
   await ctx.store.files.linkAttachments('', uid, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${String(uid)}: ${(err as Error).message}`));
+}
+
+/** Links an uploaded avatar to a topic (`grp…`); the previous one becomes unused and is collected. */
+export async function linkTopicAvatar(ctx: { readonly store: Store; readonly log: Logger }, topic: string, attachments: readonly string[] | undefined): Promise<void> {
+  const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
+  if (fids.length === 0) return;
+  await ctx.store.adapter.fileLinkAttachments(topic, 0n, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${topic}: ${(err as Error).message}`));
+}
+
+/**
+ * Links the avatar of a group being created: the `{sub}`'s attachments, or else the file its
+ * `public.photo.ref` names, as TinodeWeb creates groups without attachments. The latter only when
+ * `creator` uploaded that file: naming a file one can read must not make it an avatar (public).
+ */
+export async function linkNewTopicAvatar(
+  ctx: { readonly store: Store; readonly log: Logger },
+  topic: string,
+  creator: Uid,
+  pub: unknown,
+  attachments: readonly string[] | undefined,
+): Promise<void> {
+  if (attachments && attachments.length > 0) {
+    await linkTopicAvatar(ctx, topic, attachments);
+    return;
+  }
+  const fid = photoRefId(pub);
+  if (fid === null) return;
+  const fd = await ctx.store.adapter.fileGet(fid).catch(() => null);
+  if (fd?.user === creator) {
+    await linkTopicAvatar(ctx, topic, [uidToString(fid)]);
+  }
 }

@@ -4,6 +4,7 @@ import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { Logger } from '../log.js';
 import type { AuthSchemes } from '../auth/scheme.js';
 import type { SessionLookup } from './auth.js';
+import type { PublicAvatars } from './avatars.js';
 import type { Media } from './media.js';
 
 /** What the HTTP file endpoints need from the server. */
@@ -16,6 +17,11 @@ export interface FileHttpOptions {
   useXForwardedFor: boolean;
   /** `api_path`, starting and ending with '/'. */
   apiPath: string;
+  /**
+   * Which files are public avatars, served to a request with the API key and no credentials.
+   * Absent: every download needs credentials (the reference's rule).
+   */
+  avatars?: PublicAvatars | undefined;
   log: Logger;
 }
 

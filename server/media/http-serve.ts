@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { posix } from 'node:path';
 import { encodeServerJson } from '../../src/wire/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
+import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { errorReply } from '../request/error-reply.js';
 import { apiKeyOf } from '../http/apikey.js';
 import { remoteAddrOf } from '../http/remote-addr.js';
@@ -19,9 +20,37 @@ function isTrue(v: string | null): boolean {
 }
 
 /**
+ * `Cache-Control` of a public avatar. A file id never names other bytes, so browsers and shared
+ * caches may keep it for a year without revalidating: a contact list does not refetch its photos.
+ */
+export const AVATAR_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/**
+ * Who may download: `user` (credentials were given and accepted), `avatar` (no credentials, but
+ * the file is a public avatar), or the `{ctrl}` refusing the request. Without credentials the
+ * refusal is `authRequired` whether the file exists or not, so ids cannot be probed.
+ */
+async function authorize(opts: FileHttpOptions, req: IncomingMessage, url: URL, now: Date): Promise<'user' | 'avatar' | ServerMessage> {
+  const auth = await authenticateFile(opts.schemes, opts.sessions, httpCredentials(req, url), remoteAddrOf(req, opts.useXForwardedFor));
+  if (auth.challenge) {
+    return reply('challenge', '', '', now, { challenge: auth.challenge.toString('base64') });
+  }
+  if (auth.uid !== 0n) {
+    return 'user';
+  }
+  const fid = opts.avatars ? opts.media.handler.idFromUrl('/' + url.pathname.slice(opts.apiPath.length)) : null;
+  if (fid !== null && (await opts.avatars?.isPublic(fid))) {
+    return 'avatar';
+  }
+  return reply('authRequired', '', '', now);
+}
+
+/**
  * `GET|HEAD /v0/file/s/<id>.<ext>`: the API key and an authenticated user are required (token or
- * basic, in headers, query or cookies, or a live session's `sid`). The file is served with its
- * type, `Cache-Control`, `ETag` and `Last-Modified`, honouring conditional and Range requests.
+ * basic, in headers, query or cookies, or a live session's `sid`), except for a public avatar
+ * (`PublicAvatars`), which the API key alone reads, with {@link AVATAR_CACHE_CONTROL}.
+ * The file is served with its type, `Cache-Control`, `ETag` and `Last-Modified`, honouring
+ * conditional and Range requests.
  * `Content-Disposition` is `inline` for images (not SVG), audio and video, `attachment` for any
  * other type and whenever `asatt=1`; it names the file `<id>.<ext>`, or the cleaned `filename`
  * query parameter (see {@link downloadName}). Paths not directly under the serve URL, unknown ids
@@ -49,13 +78,9 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     return;
   }
   try {
-    const auth = await authenticateFile(opts.schemes, opts.sessions, httpCredentials(req, url), remoteAddrOf(req, opts.useXForwardedFor));
-    if (auth.challenge) {
-      sendCtrl(res, reply('challenge', '', '', now, { challenge: auth.challenge.toString('base64') }));
-      return;
-    }
-    if (auth.uid === 0n) {
-      sendCtrl(res, reply('authRequired', '', '', now));
+    const who = await authorize(opts, req, url, now);
+    if (typeof who !== 'string') {
+      sendCtrl(res, who);
       return;
     }
     // Download URLs are relative to api_path.
@@ -75,7 +100,7 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     const stored = await handler.open(fd);
     try {
       res.setHeader('Content-Type', fd.mimeType);
-      res.setHeader('Cache-Control', handler.cacheControl);
+      res.setHeader('Cache-Control', who === 'avatar' ? AVATAR_CACHE_CONTROL : handler.cacheControl);
       if (fd.etag) res.setHeader('ETag', `"${fd.etag}"`);
       res.setHeader('Content-Disposition', disposition);
       await serveContent(req, res, { size: stored.size, modified: fd.updatedAt, read: stored.read });

@@ -2,6 +2,7 @@ import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type {
   AuthRecord,
+  AvatarOwners,
   Credential,
   DelMessage,
   DelRecord,
@@ -256,6 +257,13 @@ export interface Adapter {
    * the previous link). `malformed` when nothing to link to.
    */
   fileLinkAttachments(topic: string, userId: Uid, msgId: number, fids: Uid[]): Promise<void>;
+  /**
+   * Who a file is linked to as an avatar: the users and the topics whose avatar link names it
+   * (links to messages are not counted). Both empty when the file is no avatar, or is unknown.
+   * The link alone does not make a file the current avatar: the caller compares it with the
+   * owner's `public.photo.ref`.
+   */
+  fileAvatarOwners(fid: Uid): Promise<AvatarOwners>;
 
   // ---- persistent cache (kvmeta) ----
 

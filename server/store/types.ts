@@ -235,6 +235,14 @@ export interface FileDef {
   etag: string;
 }
 
+/** The owners a file is linked to as an avatar ({@link Adapter.fileAvatarOwners}). */
+export interface AvatarOwners {
+  /** Users whose avatar link names the file. */
+  users: Uid[];
+  /** Topics (as stored, `grp…`) whose avatar link names the file. */
+  topics: string[];
+}
+
 /** A field-by-field update of a record; only the given fields change. */
 export type UserUpdate = Partial<Pick<User, 'updatedAt' | 'state' | 'stateAt' | 'access' | 'lastSeen' | 'userAgent' | 'public' | 'trusted' | 'tags'>>;
 export type TopicUpdate = Partial<

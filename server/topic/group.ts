@@ -2,6 +2,7 @@ import { MODE_CCHN_WRITER, MODE_CFULL, MODE_CPUBLIC, MODE_JOIN, MODE_NONE, MODE_
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
+import { linkNewTopicAvatar } from '../media/attachments.js';
 import type { Request } from '../request/request.js';
 import { ObjState } from '../store/types.js';
 import { ConvTopic } from './conversation.js';
@@ -113,6 +114,8 @@ export class GroupTopic extends ConvTopic {
       want,
       priv,
     );
+    // The avatar uploaded for the new group is kept (and public) while public.photo.ref names it.
+    await linkNewTopicAvatar(this.env, this.name, this.owner, this.public, req.msg.extra?.attachments);
     const pud = ConvTopic.perUser(want, MODE_CFULL, priv);
     this.perUser.set(this.owner, pud);
     // The owner, the one member so far.

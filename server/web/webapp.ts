@@ -6,6 +6,7 @@ import serveStatic from 'serve-static';
 import type { Logger } from '../log.js';
 import type { XFrameOptions } from '../transport/security-headers.js';
 import { staticHandler, type StaticHandler } from '../transport/static.js';
+import { pageApiKeyCookie, type PageCookieOptions } from './apikey-cookie.js';
 import { webAppCsp } from './csp.js';
 
 /**
@@ -44,6 +45,11 @@ export interface WebAppOptions {
   cacheControlSeconds: number;
   /** `x_frame_options`, mirrored by the policy's `frame-ancestors`. */
   xFrameOptions: XFrameOptions;
+  /**
+   * The app page gives the browser the app's own API key as a cookie for file downloads
+   * (`apikey`, see {@link pageApiKeyCookie}), when the key is valid here (`valid`). Absent: no cookie.
+   */
+  apiKeyCookie?: PageCookieOptions | undefined;
 }
 
 /** Finds an installed npm package the way Node resolves one: `node_modules/<name>` upwards. */
@@ -345,8 +351,11 @@ export function loadWebApp(opts: WebAppOptions, log: Logger): WebApp | null {
     memoryFile('// Push notifications through Firebase are not configured on this server.\n', 'text/javascript; charset=utf-8', statSync(indexPath).mtime),
   );
   const bundlePath = join(dir, 'umd', 'index.prod.js');
+  let pageCookie: string | null = null;
   if (existsSync(bundlePath)) {
-    const patched = patchBundle(readFileSync(bundlePath, 'utf8'));
+    const bundle = readFileSync(bundlePath, 'utf8');
+    pageCookie = opts.apiKeyCookie ? pageApiKeyCookie(bundle, opts.apiKeyCookie, log) : null;
+    const patched = patchBundle(bundle);
     if (patched) {
       memory.set('umd/index.prod.js', memoryFile(patched, 'text/javascript; charset=utf-8', statSync(bundlePath).mtime));
     } else {
@@ -381,6 +390,7 @@ export function loadWebApp(opts: WebAppOptions, log: Logger): WebApp | null {
       return;
     }
     const mem = memory.get(rel);
+    if (mem === index && pageCookie) res.setHeader('Set-Cookie', pageCookie);
     if (mem) {
       sendMemory(req, res, mem, cache);
       return;

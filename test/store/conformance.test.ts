@@ -1060,7 +1060,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     expect(await outcome(a.deviceDelete(u2.id, ''))).toBe('not-found');
   });
 
-  it('files: fileStartUpload, fileFinishUpload, fileGet, fileLinkAttachments, fileDeleteUnused', async () => {
+  it('files: fileStartUpload, fileFinishUpload, fileGet, fileLinkAttachments, fileAvatarOwners, fileDeleteUnused', async () => {
     const o = await user();
     const t = await topic(o.id);
     const [msg] = await post(t.name, 2, [o.id]);
@@ -1107,6 +1107,13 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     await a.fileLinkAttachments(t.name, 0n, 0, [fF.id, fG.id]);
     expect(await outcome(a.fileLinkAttachments('', 0n, 0, [fA.id]))).toBe('malformed');
     expect(await outcome(a.fileLinkAttachments(t.name, 0n, 0, []))).toBe('malformed');
+    // Avatar owners: the user and topic links, not the message links nor replaced avatars.
+    expect(await a.fileAvatarOwners(fC.id)).toEqual({ users: [o.id], topics: [] });
+    expect(await a.fileAvatarOwners(fF.id)).toEqual({ users: [], topics: [t.name] });
+    for (const f of [fA, fD, fE, fG]) {
+      expect(await a.fileAvatarOwners(f.id)).toEqual({ users: [], topics: [] });
+    }
+    expect(await a.fileAvatarOwners(newUid())).toEqual({ users: [], topics: [] });
 
     // Unlinked records older than the given time go; linked ones stay.
     const old = file({}, new Date(Date.UTC(2001, 0, 1)));

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { deflateSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, naturalWidth, pngImage, warnIfNoChromium } from '../helpers/browser.js';
 import { connectSdk, DEMO_KEY, until, type SdkClient, type SdkMessage, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -20,53 +20,9 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * a failure. `CHROMIUM` names another binary. The screenshot goes to test/web/out/ (or to the file
  * `TINODE_SCREENSHOT` names, e.g. docs/tinodeweb.png to refresh the README's).
  */
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`Chromium is not installed at ${CHROMIUM}, and CI must run the browser test: .ci/run installs it with apt-get install chromium`);
-}
-if (!haveChromium) {
-  console.warn(`test/web: skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
-}
+warnIfNoChromium();
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** A real PNG (the browser decodes it): a `w`×`h` RGB gradient, `noise` random bytes per pixel row making it large. */
-function pngImage(w: number, h: number, noise = false): Buffer {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (b: Buffer) => {
-    let c = 0xffffffff;
-    for (const x of b) c = table[(c ^ x) & 255]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(w, 0);
-  header.writeUInt32BE(h, 4);
-  header[8] = 8; // bits per channel
-  header[9] = 2; // RGB
-  const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const at = y * (w * 3 + 1) + 1 + x * 3;
-      rows[at] = noise ? Math.floor(Math.random() * 256) : x & 255;
-      rows[at + 1] = noise ? Math.floor(Math.random() * 256) : y & 255;
-      rows[at + 2] = 128;
-    }
-  }
-  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /**
  * Collects what the page's Content-Security-Policy blocks: `securitypolicyviolation` events and
@@ -84,13 +40,6 @@ async function watchPolicy(page: Page): Promise<string[]> {
   return violations;
 }
 
-/** The natural width of the first image a locator finds (0 while not decoded). */
-function naturalWidth(page: Page, selector: string): Promise<number> {
-  return page
-    .locator(selector)
-    .first()
-    .evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
-}
 const SCREENSHOT = process.env.TINODE_SCREENSHOT ? resolve(ROOT, process.env.TINODE_SCREENSHOT) : join(import.meta.dirname, 'out', 'tinodeweb-chat.png');
 
 describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
@@ -102,21 +51,7 @@ describe.skipIf(!haveChromium)('TinodeWeb in Chromium', () => {
   beforeAll(async () => {
     srv = await startTestServer();
     base = `http://${srv.host}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-default-apps',
-        '--disable-extensions',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { StoreError } from '../errors.js';
-import { UploadStatus, type FileDef } from '../types.js';
-import { fileFromRow } from './codec.js';
+import { UploadStatus, type AvatarOwners, type FileDef } from '../types.js';
+import { fileFromRow, idFromDb } from './codec.js';
 import { inTx, sqlId, type Ctx } from './context.js';
 import { decodeBigint, encodeTime } from './dialect.js';
 
@@ -96,4 +96,22 @@ export async function fileLinkAttachments(ctx: Ctx, topic: string, userId: Uid, 
     }
     await tx.db('filemsglinks').insert(files.map((f) => ({ createdat: now, fileid: sqlId(tx, f), [linkBy]: linkId })));
   });
+}
+
+export async function fileAvatarOwners(ctx: Ctx, fid: Uid): Promise<AvatarOwners> {
+  if (fid === 0n) {
+    return { users: [], topics: [] };
+  }
+  // Avatar links are the ones without a message; the same query on every dialect.
+  const rows = (await ctx
+    .db('filemsglinks')
+    .select('userid', 'topic')
+    .where('fileid', sqlId(ctx, fid))
+    .whereNull('msgid')) as { userid: unknown; topic: unknown }[];
+  const out: AvatarOwners = { users: [], topics: [] };
+  for (const r of rows) {
+    if (r.userid !== null && r.userid !== undefined) out.users.push(idFromDb(ctx, r.userid));
+    else if (typeof r.topic === 'string' && r.topic !== '') out.topics.push(r.topic);
+  }
+  return out;
 }

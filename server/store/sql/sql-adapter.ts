@@ -191,6 +191,7 @@ export class SqlAdapter implements Adapter {
   fileDeleteUnused = (olderThan: Date | null, limit: number) => files.fileDeleteUnused(this.ctx, olderThan, limit);
   fileLinkAttachments = (topic: string, userId: Uid, msgId: number, fids: Uid[]) =>
     files.fileLinkAttachments(this.ctx, topic, userId, msgId, fids);
+  fileAvatarOwners = (fid: Uid) => files.fileAvatarOwners(this.ctx, fid);
 
   pcacheGet = (key: string) => pcache.pcacheGet(this.ctx, key);
   pcacheUpsert = (key: string, value: string, failOnDuplicate: boolean) => pcache.pcacheUpsert(this.ctx, key, value, failOnDuplicate);
