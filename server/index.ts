@@ -14,7 +14,7 @@ import type { Connection, TransportKind } from './session/connection.js';
 import { Hub } from './hub/hub.js';
 import type { Limits } from './limits/limits.js';
 import { GrpcFiles } from './media/grpc-files.js';
-import { PublicAvatars } from './media/avatars.js';
+import { PublicAvatars, storeAvatarLookup } from './media/avatars.js';
 import { fileRoutes } from './media/http-serve.js';
 import { DEFAULT_GC_GRACE_MS, Media } from './media/media.js';
 import { GrpcTransport } from './transport/grpc.js';
@@ -299,7 +299,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
             useXForwardedFor: config.use_x_forwarded_for,
             apiPath: mountPath,
             log,
-            avatars: new PublicAvatars(store.adapter),
+            avatars: new PublicAvatars(storeAvatarLookup(store)),
           })
         : undefined,
       static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control, { 'Content-Security-Policy': staticFolderCsp(config.x_frame_options) }) : webApp?.handler,

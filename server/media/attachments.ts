@@ -56,7 +56,7 @@ export async function linkUserAvatar(ctx: { readonly store: Store; readonly log:
 export async function linkTopicAvatar(ctx: { readonly store: Store; readonly log: Logger }, topic: string, attachments: readonly string[] | undefined): Promise<void> {
   const fids = (attachments ?? []).map(fileIdFromUrl).filter((f): f is Uid => f !== null);
   if (fids.length === 0) return;
-  await ctx.store.adapter.fileLinkAttachments(topic, 0n, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${topic}: ${(err as Error).message}`));
+  await ctx.store.files.linkAttachments(topic, 0n, 0, fids).catch((err: unknown) => ctx.log.warn(`avatar of ${topic}: ${(err as Error).message}`));
 }
 
 /**
@@ -77,7 +77,7 @@ export async function linkNewTopicAvatar(
   }
   const fid = photoRefId(pub);
   if (fid === null) return;
-  const fd = await ctx.store.adapter.fileGet(fid).catch(() => null);
+  const fd = await ctx.store.files.get(fid).catch(() => null);
   if (fd?.user === creator) {
     await linkTopicAvatar(ctx, topic, [uidToString(fid)]);
   }

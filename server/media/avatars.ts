@@ -1,4 +1,5 @@
 import type { Uid } from '../../src/model/uid.js';
+import type { Store } from '../store/store.js';
 import { ObjState, type AvatarOwners } from '../store/types.js';
 import { photoRefId } from './attachments.js';
 
@@ -9,14 +10,24 @@ export interface AvatarHolder {
 }
 
 /**
- * What {@link PublicAvatars} reads from the store: the store adapter fits as it is
- * (`fileAvatarOwners`, `fileGet`, `userGet`, `topicGet`).
+ * What {@link PublicAvatars} reads from the store; {@link storeAvatarLookup} makes one from the
+ * store facade, unit tests give their own.
  */
 export interface AvatarLookup {
   fileAvatarOwners(fid: Uid): Promise<AvatarOwners>;
   fileGet(fid: Uid): Promise<{ readonly user: Uid } | null>;
   userGet(uid: Uid): Promise<AvatarHolder | null>;
   topicGet(name: string): Promise<(AvatarHolder & { readonly owner: Uid }) | null>;
+}
+
+/** The avatar lookups of {@link PublicAvatars} over the store facade. */
+export function storeAvatarLookup(store: Store): AvatarLookup {
+  return {
+    fileAvatarOwners: (fid) => store.files.avatarOwners(fid),
+    fileGet: (fid) => store.files.get(fid),
+    userGet: (uid) => store.users.get(uid),
+    topicGet: (name) => store.topics.get(name),
+  };
 }
 
 /**

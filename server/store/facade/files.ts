@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../adapter.js';
-import type { FileDef } from '../types.js';
+import type { AvatarOwners, FileDef } from '../types.js';
 
 /** Records of uploaded files (`store.files`) and their links to messages, topics and users. */
 export class Files {
@@ -36,5 +36,10 @@ export class Files {
    */
   linkAttachments(topic: string, userId: Uid, msgId: number, fids: Uid[]): Promise<void> {
     return this.#a.fileLinkAttachments(topic, userId, msgId, fids);
+  }
+
+  /** The users and topics that link `fid` as their avatar (empty lists when none). */
+  avatarOwners(fid: Uid): Promise<AvatarOwners> {
+    return this.#a.fileAvatarOwners(fid);
   }
 }
