@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Modules of server/store that only server/store may import. */
-const STORE_PRIVATE = ['**/store/adapter', '**/store/adapter.js', '**/store/registry*', '**/store/sql', '**/store/sql/**'];
+const STORE_PRIVATE = ['**/store/contract/adapter', '**/store/contract/adapter.js', '**/store/registry*', '**/store/sql', '**/store/sql/**'];
 const STORE_PRIVATE_WHY = 'the store adapter is private to server/store: use the Store facade (store.users, store.topics...)';
 
 export default tseslint.config(

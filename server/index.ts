@@ -27,7 +27,7 @@ import type { CredValidator } from './validate/validator.js';
 import { Session } from './session/session.js';
 import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
-import { isStoreError } from './store/errors.js';
+import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
 import { createHttpServer, listen } from './transport/http.js';
 import { LongPollTransport } from './transport/longpoll.js';

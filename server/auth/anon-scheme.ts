@@ -1,7 +1,7 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { AuthResult, AuthScheme } from './scheme.js';
-import { StoreError } from '../store/errors.js';
-import { ObjState } from '../store/types.js';
+import { StoreError } from '../store/contract/errors.js';
+import { ObjState } from '../store/contract/types.js';
 
 /**
  * Anonymous accounts (`anonymous`): created without a secret, at the `anon` level; they log in

@@ -1,9 +1,9 @@
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { AuthResult, AuthScheme } from './scheme.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
-import { ObjState } from '../store/types.js';
+import { ObjState } from '../store/contract/types.js';
 import { hashPassword, verifyPassword } from '../../src/model/password.js';
 
 /**

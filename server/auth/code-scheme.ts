@@ -2,9 +2,9 @@ import { randomInt } from 'node:crypto';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { parseUid, uidToString } from '../../src/model/uid.js';
 import { FEATURE_NO_LOGIN, type AuthResult, type AuthScheme } from './scheme.js';
-import { isStoreError, StoreError } from '../store/errors.js';
+import { isStoreError, StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
-import { ObjState } from '../store/types.js';
+import { ObjState } from '../store/contract/types.js';
 
 /**
  * Short numeric codes (`code`) for password reset: a code is issued for a credential, kept in

@@ -3,9 +3,9 @@ import { parseMode } from '../../src/model/access.js';
 import { parseUid, uidToString, type Uid } from '../../src/model/uid.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { AuthResult, AuthScheme } from './scheme.js';
-import { StoreError, type StoreErrorCode } from '../store/errors.js';
+import { StoreError, type StoreErrorCode } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
-import { ObjState, objStateName, parseObjState } from '../store/types.js';
+import { ObjState, objStateName, parseObjState } from '../store/contract/types.js';
 
 /**
  * An external authenticator (`rest`), as the reference's: every operation is a JSON POST of

@@ -1,7 +1,7 @@
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { DefaultAccess } from '../../src/model/access.js';
 import type { Uid } from '../../src/model/uid.js';
-import type { ObjState } from '../store/types.js';
+import type { ObjState } from '../store/contract/types.js';
 
 /**
  * What accounts, login, topics and file access need from authentication schemes; the schemes in

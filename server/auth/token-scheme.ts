@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthLevel, toAuthLevel } from '../../src/model/auth-level.js';
 import type { AuthResult, AuthScheme } from './scheme.js';
-import { StoreError } from '../store/errors.js';
-import { ObjState } from '../store/types.js';
+import { StoreError } from '../store/contract/errors.js';
+import { ObjState } from '../store/contract/types.js';
 
 /**
  * Tokens in the reference's layout, so that tokens of the Go server stay valid here and back:

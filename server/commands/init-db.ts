@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createOutput, type Output } from '../../src/term/output.js';
 import { createProgress } from '../../src/term/progress.js';
 import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError } from '../store/contract/errors.js';
 import { bundledSamplePath, readDataFile } from '../store/init/data-file.js';
 import { loadData, type LoadSummary } from '../store/init/loader.js';
 import { addRoot, makeRoot } from '../store/init/root.js';

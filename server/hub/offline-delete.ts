@@ -5,7 +5,7 @@ import type { DelMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicEnv } from '../topic/env.js';
 import type { Request } from '../request/request.js';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError } from '../store/contract/errors.js';
 import { notifyOn, presToUser } from '../topic/presence.js';
 
 /**

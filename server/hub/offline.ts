@@ -3,13 +3,13 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { grpToChn, p2pName, parseP2P, parseUserId, userId } from '../../src/model/uid.js';
 import type { GetMsg, SetMsg } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
-import type { SubscriptionUpdate } from '../store/types.js';
+import type { SubscriptionUpdate } from '../store/contract/types.js';
 import { mergeValue } from '../../src/model/merge.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { AccessModeMsg, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
 import type { TopicEnv } from '../topic/env.js';
-import { objStateName } from '../store/types.js';
+import { objStateName } from '../store/contract/types.js';
 
 /**
  * Answers about topics the session is not attached to, from the store: a group topic's or a

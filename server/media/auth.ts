@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Uid } from '../../src/model/uid.js';
 import type { AuthSchemes } from '../auth/scheme.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../store/contract/errors.js';
 import { cookieOf } from '../http/apikey.js';
 
 /**

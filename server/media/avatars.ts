@@ -1,6 +1,6 @@
 import type { Uid } from '../../src/model/uid.js';
 import type { Store } from '../store/store.js';
-import { ObjState, type AvatarOwners } from '../store/types.js';
+import { ObjState, type AvatarOwners } from '../store/contract/types.js';
 import { photoRefId } from './attachments.js';
 
 /** A user or topic record as far as its avatar goes. */

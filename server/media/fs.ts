@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConfigError } from '../../src/config/errors.js';
 import { uidToBytes, type Uid } from '../../src/model/uid.js';
-import { StoreError } from '../store/errors.js';
-import type { FileDef } from '../store/types.js';
+import { StoreError } from '../store/contract/errors.js';
+import type { FileDef } from '../store/contract/types.js';
 import { registerMediaHandler, type MediaHandler, type StoredObject } from './handler.js';
 import { ServedFiles } from './served.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Uid } from '../../src/model/uid.js';
-import type { FileDef } from '../store/types.js';
+import type { FileDef } from '../store/contract/types.js';
 import type { HeaderDecision } from './cors.js';
 
 /**

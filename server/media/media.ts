@@ -4,9 +4,9 @@ import type { TinodeConfig } from '../../src/config/schema.js';
 import type { Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { Logger } from '../log.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
-import { UploadStatus, type FileDef } from '../store/types.js';
+import { UploadStatus, type FileDef } from '../store/contract/types.js';
 import { createMediaHandler, mediaHandlerNames, type MediaHandler } from './handler.js';
 import { SNIFF_LEN, uploadMimeType } from './sniff.js';
 // Built-in handlers register themselves.

@@ -3,7 +3,7 @@ import { extension } from 'mime-types';
 import { ConfigError } from '../../src/config/errors.js';
 import { posix } from 'node:path';
 import { parseUid, uidToString, type Uid } from '../../src/model/uid.js';
-import type { FileDef } from '../store/types.js';
+import type { FileDef } from '../store/contract/types.js';
 import { corsDecision, parseCorsAllow, type AllowedOrigin, type HeaderDecision } from './cors.js';
 
 /** What every handler's config has: where files are served, their cache header, CORS origins. */

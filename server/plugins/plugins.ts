@@ -9,7 +9,7 @@ import { reply } from '../../src/wire/replies.js';
 import type { DataMsg, ServerMessage, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
 import { pluginServiceDefinition } from '../../src/wire/plugin-service.js';
 import type { Logger } from '../log.js';
-import type { User } from '../store/types.js';
+import type { User } from '../store/contract/types.js';
 import { ACT_CREATE, ACT_DELETE, ACT_UPDATE, ALL_TOPIC_KINDS, CLIENT_PACKETS, PACKETS, parsePlugins, topicKindBit, type PluginConfig, type PluginFilter } from './config.js';
 
 /**

@@ -1,7 +1,7 @@
 import { reply, type ReplyKind } from '../../src/wire/replies.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import { isStoreError, type StoreErrorCode } from '../store/errors.js';
+import { isStoreError, type StoreErrorCode } from '../store/contract/errors.js';
 
 /**
  * The one place where errors become ctrl replies: protocol errors by their kind, store errors as

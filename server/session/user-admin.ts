@@ -4,8 +4,8 @@ import { userId, type Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerContext } from './context.js';
-import { isStoreError, StoreError } from '../store/errors.js';
-import { ObjState, parseObjState } from '../store/types.js';
+import { isStoreError, StoreError } from '../store/contract/errors.js';
+import { ObjState, parseObjState } from '../store/contract/types.js';
 import type { Session } from './session.js';
 
 /**

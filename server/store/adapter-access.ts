@@ -1,4 +1,4 @@
-import type { Adapter } from './adapter.js';
+import type { Adapter } from './contract/adapter.js';
 import type { Store } from './store.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Store } from './store.js';
  * importing this module outside server/store and test/.
  */
 
-export type { Adapter, AdapterOptions, UidCodec } from './adapter.js';
+export type { Adapter, AdapterOptions, UidCodec } from './contract/adapter.js';
 export type { SqlAdapter } from './sql/sql-adapter.js';
 export { createAdapter } from './registry.js';
 

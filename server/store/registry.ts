@@ -1,4 +1,4 @@
-import type { Adapter, AdapterOptions } from './adapter.js';
+import type { Adapter, AdapterOptions } from './contract/adapter.js';
 
 /**
  * Store adapters by name. Factories import their drivers lazily, so an installation that never

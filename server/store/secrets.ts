@@ -1,7 +1,7 @@
 import { ConfigError } from '../../src/config/errors.js';
 import { decodeKey, newTokenKey, newUidKey, SAMPLE_TOKEN_KEY, SAMPLE_UID_KEY, uidKeyFingerprint } from '../../src/model/secret-keys.js';
-import type { Adapter } from './adapter.js';
-import { isStoreError } from './errors.js';
+import type { Adapter } from './contract/adapter.js';
+import { isStoreError } from './contract/errors.js';
 
 /**
  * The keys of a database, kept with its data. A key left empty in the config (the default) is the

@@ -2,9 +2,9 @@ import type { TinodeConfig } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
-import type { Adapter, UidCodec } from './adapter.js';
+import type { Adapter, UidCodec } from './contract/adapter.js';
 import { grantAdapterAccess } from './adapter-access.js';
-import { isStoreError } from './errors.js';
+import { isStoreError } from './contract/errors.js';
 import { Auth } from './facade/auth.js';
 import { Creds } from './facade/creds.js';
 import { Devices } from './facade/devices.js';
@@ -17,7 +17,7 @@ import { Topics } from './facade/topics.js';
 import { Users } from './facade/users.js';
 import { adapterNames, createAdapter } from './registry.js';
 import { resolveKeys, seedKeys, type ConfiguredKeys, type DbKeys, type KeyNotice, type UidKeyFit } from './secrets.js';
-import type { Subscription } from './types.js';
+import type { Subscription } from './contract/types.js';
 
 /** How {@link Store.open} is called besides the store config. */
 export interface StoreOptions {

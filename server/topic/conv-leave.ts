@@ -6,7 +6,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { Request } from '../request/request.js';
 import type { Client } from '../request/client.js';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError } from '../store/contract/errors.js';
 import type { ConvTopic } from './conversation.js';
 
 /** Leaving a conversation for good: unsubscribing oneself, removing someone else, deleting it. */

@@ -7,7 +7,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
-import type { QueryOpt, Subscription, TopicUpdate } from '../store/types.js';
+import type { QueryOpt, Subscription, TopicUpdate } from '../store/contract/types.js';
 import type { ConvTopic } from './conversation.js';
 import { replyGetData, replyGetDel } from './conv-messages.js';
 import { replySetSub } from './conv-subscribe.js';

@@ -22,7 +22,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { AccessModeMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
-import { ObjState } from '../store/types.js';
+import { ObjState } from '../store/contract/types.js';
 import type { ConvTopic } from './conversation.js';
 import { pushForSub } from './conv-push.js';
 import { NULL_VALUE } from '../../src/model/tags.js';

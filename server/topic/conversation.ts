@@ -5,7 +5,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage, TopicDescMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
-import type { Topic as StoredTopic } from '../store/types.js';
+import type { Topic as StoredTopic } from '../store/contract/types.js';
 import type { Client } from '../request/client.js';
 import { handleConvGet, handleConvSet, replyConvGets } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';

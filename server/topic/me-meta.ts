@@ -11,7 +11,7 @@ import { addCreds, deleteCred, validatedCreds } from '../validate/credentials.js
 import { errorReply } from '../request/error-reply.js';
 import { FEATURE_NO_LOGIN } from '../auth/scheme.js';
 import type { Request } from '../request/request.js';
-import type { Subscription, UserUpdate } from '../store/types.js';
+import type { Subscription, UserUpdate } from '../store/contract/types.js';
 import type { MeTopic } from './me.js';
 import { defaultAccessUpdate, privateUpdate } from './meta-desc.js';
 import { mergeValue } from '../../src/model/merge.js';

@@ -4,7 +4,7 @@ import { parseP2P, userId, type Uid } from '../../src/model/uid.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { Request } from '../request/request.js';
-import { ObjState, type Subscription } from '../store/types.js';
+import { ObjState, type Subscription } from '../store/contract/types.js';
 import { ConvTopic } from './conversation.js';
 import { NULL_VALUE } from '../../src/model/tags.js';
 import type { TopicCat } from './topic.js';

@@ -3,7 +3,7 @@ import { slfName, type Uid } from '../../src/model/uid.js';
 import type { SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import type { Request } from '../request/request.js';
-import { ObjState } from '../store/types.js';
+import { ObjState } from '../store/contract/types.js';
 import { ConvTopic } from './conversation.js';
 import { NULL_VALUE, normalizeTags, restrictedTagsEqual } from '../../src/model/tags.js';
 import type { TopicCat } from './topic.js';

@@ -4,7 +4,7 @@ import type { CredClient } from '../../src/wire/client-messages.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { CredValidator } from './validator.js';
-import { isStoreError, StoreError } from '../store/errors.js';
+import { isStoreError, StoreError } from '../store/contract/errors.js';
 
 
 /** What credential handling needs: the store, the validators and which methods each level requires. */

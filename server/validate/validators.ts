@@ -4,7 +4,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Uid } from '../../src/model/uid.js';
 import type { Logger } from '../log.js';
 import type { CredValidator } from './validator.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
 import { fill, pickLanguage } from './templates.js';
 

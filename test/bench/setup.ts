@@ -8,7 +8,7 @@ import { p2pName, uidToString, type Uid } from '../../src/model/uid.js';
 import { TokenScheme } from '../../server/auth/token-scheme.js';
 import { hashPassword } from '../../src/model/password.js';
 import { Store } from '../../server/store/store.js';
-import { ObjState, type Message } from '../../server/store/types.js';
+import { ObjState, type Message } from '../../server/store/contract/types.js';
 import type { BenchUser } from './protocol.js';
 
 /**

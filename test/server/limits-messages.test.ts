@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { adapterOf } from '../../server/store/adapter-access.js';
-import type { Message } from '../../server/store/types.js';
+import type { Message } from '../../server/store/contract/types.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MODE_CAUTH, MODE_CPUBLIC, MODE_NONE } from '../../src/model/access.js';
 import { uidToString, type Uid } from '../../src/model/uid.js';
-import { isStoreError, type StoreErrorCode } from '../../server/store/errors.js';
+import { isStoreError, type StoreErrorCode } from '../../server/store/contract/errors.js';
 import {
   ObjState,
   UploadStatus,
@@ -11,7 +11,7 @@ import {
   type Subscription,
   type Topic,
   type User,
-} from '../../server/store/types.js';
+} from '../../server/store/contract/types.js';
 
 /**
  * Record builders for the store conformance suite. Times are whole seconds: some columns

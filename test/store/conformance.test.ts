@@ -21,12 +21,12 @@ import { UidGenerator } from '../../src/model/uidgen.js';
 import { loadConfig } from '../../src/config/load.js';
 import { adapterOf, createAdapter, type Adapter, type SqlAdapter } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
-import { ObjState, UploadStatus, type Message, type Subscription, type Topic, type TopicUpdate, type User } from '../../server/store/types.js';
+import { ObjState, UploadStatus, type Message, type Subscription, type Topic, type TopicUpdate, type User } from '../../server/store/contract/types.js';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { by, grpName, makeCred, makeFile, makeMsg, makeSub, makeTopic, makeUser, outcome, plus, rnd, sec } from './conformance-fixtures.js';
 
 /**
- * One conformance suite for the store adapter contract (server/store/adapter.ts), run against
+ * One conformance suite for the store adapter contract (server/store/contract/adapter.ts), run against
  * every database kind. Expected values follow the contract and, where it is silent, the
  * reference server's MySQL adapter.
  */

@@ -1,8 +1,8 @@
 import type { AuthLevel } from '../../../src/model/auth-level.js';
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import { StoreError } from '../errors.js';
-import type { AuthRecord } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import { StoreError } from '../contract/errors.js';
+import type { AuthRecord } from '../contract/types.js';
 
 /**
  * Authentication records (`store.auth`), one per user and scheme. Callers name a record by scheme

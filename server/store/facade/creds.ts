@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import type { Credential } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import type { Credential } from '../contract/types.js';
 
 /** Credentials (`store.creds`): a user's email, phone... validated or waiting for validation. */
 export class Creds {

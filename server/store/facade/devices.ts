@@ -1,7 +1,7 @@
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import { isStoreError } from '../errors.js';
-import type { DeviceDef } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import { isStoreError } from '../contract/errors.js';
+import type { DeviceDef } from '../contract/types.js';
 
 /** Push devices (`store.devices`); a device id belongs to one user at a time. */
 export class Devices {

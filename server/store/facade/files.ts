@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import type { AvatarOwners, FileDef } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import type { AvatarOwners, FileDef } from '../contract/types.js';
 
 /** Records of uploaded files (`store.files`) and their links to messages, topics and users. */
 export class Files {

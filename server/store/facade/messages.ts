@@ -1,7 +1,7 @@
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import { normalizeRanges } from '../ranges.js';
-import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import { normalizeRanges } from '../contract/ranges.js';
+import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../contract/types.js';
 
 /** Messages (`store.messages`) and the log of their deletions. */
 export class Messages {

@@ -1,4 +1,4 @@
-import type { Adapter } from '../adapter.js';
+import type { Adapter } from '../contract/adapter.js';
 
 /** The persistent key-value cache (`store.pcache`, the `kvmeta` table): short-lived codes and the like. */
 export class PCache {

@@ -1,5 +1,5 @@
-import type { Adapter } from '../adapter.js';
-import type { Subscription } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import type { Subscription } from '../contract/types.js';
 
 /** Search by tags (`store.search`), for `fnd` and for checking that a unique tag is free. */
 export class Search {

@@ -1,7 +1,7 @@
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import { StoreError } from '../errors.js';
-import type { QueryOpt, Subscription, SubscriptionUpdate } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import { StoreError } from '../contract/errors.js';
+import type { QueryOpt, Subscription, SubscriptionUpdate } from '../contract/types.js';
 
 /**
  * A subscription record with the given modes, created at `at` (now by default), with no read,

@@ -1,7 +1,7 @@
 import { MODE_CFULL } from '../../../src/model/access.js';
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import type { QueryOpt, Subscription, Topic, TopicUpdate } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import type { QueryOpt, Subscription, Topic, TopicUpdate } from '../contract/types.js';
 import { newSubscription } from './subs.js';
 
 /** What {@link Topics.create} is given: a topic without its times and subscriber count. */

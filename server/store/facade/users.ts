@@ -1,7 +1,7 @@
 import { MODE_CME_FND } from '../../../src/model/access.js';
 import { fndName, userId, type Uid } from '../../../src/model/uid.js';
-import type { Adapter } from '../adapter.js';
-import type { QueryOpt, Subscription, User, UserUpdate } from '../types.js';
+import type { Adapter } from '../contract/adapter.js';
+import type { QueryOpt, Subscription, User, UserUpdate } from '../contract/types.js';
 import { newSubscription } from './subs.js';
 
 /** What {@link Users.create} is given: a user without its id and update time. */

@@ -18,7 +18,7 @@ import { parseGoDuration } from '../../../src/model/time.js';
 import { fndName, grpToChn, p2pName, uidToString, type Uid } from '../../../src/model/uid.js';
 import { hashPassword } from '../../../src/model/password.js';
 import type { Store } from '../store.js';
-import { ObjState, parseObjState, type Message } from '../types.js';
+import { ObjState, parseObjState, type Message } from '../contract/types.js';
 import type { DataFile } from './data-file.js';
 import { DataFileError } from './data-file.js';
 

@@ -2,9 +2,9 @@ import { MODE_CAUTH, MODE_NONE } from '../../../src/model/access.js';
 import { AuthLevel } from '../../../src/model/auth-level.js';
 import { parseUserId, userId, type Uid } from '../../../src/model/uid.js';
 import { hashPassword } from '../../../src/model/password.js';
-import { StoreError } from '../errors.js';
+import { StoreError } from '../contract/errors.js';
 import type { Store } from '../store.js';
-import { ObjState } from '../types.js';
+import { ObjState } from '../contract/types.js';
 import { randomPassword } from './loader.js';
 
 /** Root accounts: create a new one, or promote an existing user. */

@@ -1,7 +1,7 @@
 import type { AuthLevel } from '../../../src/model/auth-level.js';
 import type { Uid } from '../../../src/model/uid.js';
-import { StoreError } from '../errors.js';
-import type { AuthRecord } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import type { AuthRecord } from '../contract/types.js';
 import { authFromRow } from './codec.js';
 import { affected, sqlId, type Ctx } from './context.js';
 import { encodeTime } from './dialect.js';

@@ -10,7 +10,7 @@ import {
   type Subscription,
   type Topic,
   type User,
-} from '../types.js';
+} from '../contract/types.js';
 import type { Ctx } from './context.js';
 import { decodeBigint, decodeBool, decodeInt, decodeJson, decodeTime, decodeTimeRequired, encodeJson, encodeTime } from './dialect.js';
 

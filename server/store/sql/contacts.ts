@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { chnToGrp, p2pName, parseP2P, userId } from '../../../src/model/uid.js';
-import { ObjState, toObjState, type QueryOpt, type Subscription } from '../types.js';
+import { ObjState, toObjState, type QueryOpt, type Subscription } from '../contract/types.js';
 import { accessFromDb, idFromDb, subFromRow } from './codec.js';
 import { rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, decodeJson, decodeTime, decodeTimeRequired, encodeTime } from './dialect.js';

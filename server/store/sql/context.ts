@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Uid } from '../../../src/model/uid.js';
-import type { UidCodec } from '../adapter.js';
+import type { UidCodec } from '../contract/adapter.js';
 import type { Dialect } from './dialect.js';
 
 /** Reference's cap on messages per query (the session send queue holds 128). */

@@ -1,7 +1,7 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { uidToString } from '../../../src/model/uid.js';
-import { StoreError } from '../errors.js';
-import type { Credential } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import type { Credential } from '../contract/types.js';
 import { credFromRow } from './codec.js';
 import { affected, inTx, sqlId, type Ctx } from './context.js';
 import { encodeTime } from './dialect.js';

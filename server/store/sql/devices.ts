@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
-import { StoreError } from '../errors.js';
-import type { DeviceDef } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import type { DeviceDef } from '../contract/types.js';
 import { idFromDb } from './codec.js';
 import { affected, inTx, sqlId, type Ctx } from './context.js';
 import { decodeTimeRequired, encodeTime } from './dialect.js';

@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
-import { StoreError } from '../errors.js';
-import { UploadStatus, type AvatarOwners, type FileDef } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import { UploadStatus, type AvatarOwners, type FileDef } from '../contract/types.js';
 import { fileFromRow, idFromDb } from './codec.js';
 import { inTx, sqlId, type Ctx } from './context.js';
 import { decodeBigint, encodeTime } from './dialect.js';

@@ -1,6 +1,6 @@
 import { MODE_UNSET } from '../../../src/model/access.js';
 import { grpToChn, userId } from '../../../src/model/uid.js';
-import { ObjState, type Subscription } from '../types.js';
+import { ObjState, type Subscription } from '../contract/types.js';
 import { accessFromDb, idFromDb, tagsFromDb } from './codec.js';
 import { rawRows, type Ctx } from './context.js';
 import { decodeBool, decodeInt, decodeJson, decodeTimeRequired } from './dialect.js';

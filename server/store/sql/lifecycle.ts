@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { StoreError } from '../errors.js';
-import { ObjState } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import { ObjState } from '../contract/types.js';
 import { affected, type Ctx } from './context.js';
 import { decodeInt, encodeTime } from './dialect.js';
 import { addColumn, addIndex, createTable, SCHEMA_VERSION, TABLES, type TableSpec } from './schema.js';

@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
-import { idsToRanges, rangeEnd } from '../ranges.js';
-import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../types.js';
+import { idsToRanges, rangeEnd } from '../contract/ranges.js';
+import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../contract/types.js';
 import { idFromDb, messageFromRow } from './codec.js';
 import { inTx, MAX_MESSAGE_RESULTS, rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, encodeJson, encodeTime } from './dialect.js';

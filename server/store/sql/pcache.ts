@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { StoreError } from '../contract/errors.js';
 import type { Ctx } from './context.js';
 import { encodeTime } from './dialect.js';
 

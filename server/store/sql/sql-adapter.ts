@@ -1,8 +1,8 @@
 import knexFactory, { type Knex } from 'knex';
 import type { AuthLevel } from '../../../src/model/auth-level.js';
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter, AdapterOptions } from '../adapter.js';
-import { StoreError } from '../errors.js';
+import type { Adapter, AdapterOptions } from '../contract/adapter.js';
+import { StoreError } from '../contract/errors.js';
 import type {
   AuthRecord,
   Credential,
@@ -18,7 +18,7 @@ import type {
   TopicUpdate,
   User,
   UserUpdate,
-} from '../types.js';
+} from '../contract/types.js';
 import * as auth from './auth.js';
 import * as contacts from './contacts.js';
 import type { Ctx } from './context.js';

@@ -1,8 +1,8 @@
 import { modeToString, MODE_OWNER } from '../../../src/model/access.js';
 import type { Uid } from '../../../src/model/uid.js';
 import { chnToGrp, isChannel } from '../../../src/model/uid.js';
-import { StoreError } from '../errors.js';
-import type { QueryOpt, Subscription, SubscriptionUpdate } from '../types.js';
+import { StoreError } from '../contract/errors.js';
+import type { QueryOpt, Subscription, SubscriptionUpdate } from '../contract/types.js';
 import { subFromRow } from './codec.js';
 import { affected, inTx, sqlId, type Ctx } from './context.js';
 import { encodeJson, encodeTime } from './dialect.js';

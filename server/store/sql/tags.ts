@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { StoreError } from '../contract/errors.js';
 import type { Ctx } from './context.js';
 
 /** The tag index tables: `usertags` keyed by user id, `topictags` keyed by topic name. */

@@ -1,7 +1,7 @@
 import { MODE_PRES } from '../../../src/model/access.js';
 import type { Uid } from '../../../src/model/uid.js';
 import { chnToGrp, grpToChn, isChannel } from '../../../src/model/uid.js';
-import { ObjState, type Subscription, type Topic, type TopicUpdate } from '../types.js';
+import { ObjState, type Subscription, type Topic, type TopicUpdate } from '../contract/types.js';
 import { accessToDb, modeFromDb, tagsToDb, topicFromRow } from './codec.js';
 import { inTx, sqlId, type Ctx } from './context.js';
 import { encodeJson, encodeTime } from './dialect.js';

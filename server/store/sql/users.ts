@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { chnToGrp, grpToChn, isChannel } from '../../../src/model/uid.js';
-import { ObjState, type User, type UserUpdate } from '../types.js';
+import { ObjState, type User, type UserUpdate } from '../contract/types.js';
 import { accessToDb, idFromDb, tagsToDb, userFromRow, userToRow } from './codec.js';
 import { inTx, rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, encodeJson, encodeTime } from './dialect.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TokenScheme } from '../../../server/auth/token-scheme.js';
-import { isStoreError } from '../../../server/store/errors.js';
+import { isStoreError } from '../../../server/store/contract/errors.js';
 
 const KEY = 'wfaY2RgF2S1OQI/ZlK+LSrp1KB2jwAdGAIHQ7JZn+Kc=';
 

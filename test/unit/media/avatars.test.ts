@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { uidToString as uidString, type Uid } from '../../../src/model/uid.js';
 import { photoRefId } from '../../../server/media/attachments.js';
 import { PublicAvatars, type AvatarHolder, type AvatarLookup } from '../../../server/media/avatars.js';
-import { ObjState, type AvatarOwners } from '../../../server/store/types.js';
+import { ObjState, type AvatarOwners } from '../../../server/store/contract/types.js';
 
 /** Which files are public avatars, over an in-memory store; test/server/avatar-files.test.ts shows it on a real server. */
 const FILE = 0x1234n;

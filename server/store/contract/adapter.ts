@@ -1,5 +1,5 @@
-import type { AuthLevel } from '../../src/model/auth-level.js';
-import type { Uid } from '../../src/model/uid.js';
+import type { AuthLevel } from '../../../src/model/auth-level.js';
+import type { Uid } from '../../../src/model/uid.js';
 import type {
   AuthRecord,
   AvatarOwners,

@@ -1,6 +1,6 @@
-import type { AuthLevel } from '../../src/model/auth-level.js';
-import type { DefaultAccess } from '../../src/model/access.js';
-import type { Uid } from '../../src/model/uid.js';
+import type { AuthLevel } from '../../../src/model/auth-level.js';
+import type { DefaultAccess } from '../../../src/model/access.js';
+import type { Uid } from '../../../src/model/uid.js';
 
 /**
  * Records as the store keeps them. Ids are client-visible (encrypted) {@link Uid}s; adapters that
