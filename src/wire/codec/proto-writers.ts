@@ -1,5 +1,6 @@
 import type { DefaultAcsMsg, RangeMsg } from '../server-messages.js';
 import { setKey, type Obj } from './readers.js';
+import { isZero } from './writers.js';
 import type { PbDefaultAcsMode, PbSeqRange } from './proto-types.js';
 
 /** Writing protobufjs plain objects: proto3 zero values are left out, free-form values become JSON bytes. */
@@ -7,9 +8,7 @@ import type { PbDefaultAcsMode, PbSeqRange } from './proto-types.js';
 
 /** Adds a field unless it holds a proto3 zero value. */
 export function put(o: Obj, key: string, v: unknown): void {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return;
-  if (Array.isArray(v) && v.length === 0) return;
-  o[key] = v;
+  if (!isZero(v)) o[key] = v;
 }
 
 export function ms(d: Date | undefined): number | undefined {

@@ -1,11 +1,25 @@
 /**
  * Micro-benchmark of the JSON codec's hot path (not part of the test suite):
- * `npx tsx test/bench/codec/json-codec.ts`. Encodes fresh message objects (the per-message cache
- * would otherwise measure a WeakMap lookup) and decodes typical client packets; prints ns/op.
+ * `npx tsx --expose-gc test/bench/codec/json-codec.ts [other-src-folder]`. Encodes fresh message objects (the
+ * per-message cache would otherwise measure a WeakMap lookup) and decodes typical client packets;
+ * prints the best ns/op of many rounds. Given another copy of `src` (e.g. from `git archive` of an
+ * older commit), it measures both in turn, in one process, and prints them side by side.
  */
-import { decodeClientJson } from '../../../src/wire/json-decode.js';
-import { encodeServerJson } from '../../../src/wire/json-encode.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ServerMessage } from '../../../src/wire/server-messages.js';
+
+interface Codec {
+  decodeClientJson(text: string): { id: string };
+  encodeServerJson(msg: ServerMessage): string;
+}
+
+async function load(srcDir: string): Promise<Codec> {
+  const url = (f: string) => pathToFileURL(resolve(srcDir, 'wire', f)).href;
+  const dec = (await import(url('json-decode.ts'))) as Pick<Codec, 'decodeClientJson'>;
+  const enc = (await import(url('json-encode.ts'))) as Pick<Codec, 'encodeServerJson'>;
+  return { decodeClientJson: dec.decodeClientJson, encodeServerJson: enc.encodeServerJson };
+}
 
 const ts = new Date('2025-01-02T03:04:05.678Z');
 
@@ -39,31 +53,68 @@ const DECODE: Record<string, string> = {
   hi: '{"hi":{"id":"1","ver":"0.22","ua":"TinodeWeb/0.22.8 (Chrome/120.0; Linux); tinodejs/0.22.8","lang":"en-US","platf":"web"}}',
 };
 
-function measure(run: () => void, rounds: number): number {
-  for (let i = 0; i < rounds / 10; i++) run();
-  let best = Infinity;
-  for (let r = 0; r < 7; r++) {
+const ROUNDS = 15;
+let sink = 0;
+
+/** Best ns/op of `ROUNDS` rounds of `n` operations, each round prepared (untimed) by `prepare`. */
+function best(n: number, prepare: () => void, op: (i: number) => void): number {
+  let min = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    prepare();
+    // Run with --expose-gc: collecting here keeps the garbage of preparing out of the timing.
+    (globalThis as { gc?: () => void }).gc?.();
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) run();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / rounds);
+    for (let i = 0; i < n; i++) op(i);
+    min = Math.min(min, Number(process.hrtime.bigint() - t0) / n);
   }
-  return best;
+  return min;
 }
 
-let sink = 0;
-for (const [name, make] of Object.entries(ENCODE)) {
-  const msgs = Array.from({ length: 1000 }, make);
-  let i = 0;
-  const ns = measure(() => {
-    sink += encodeServerJson(msgs[i++ % msgs.length] as ServerMessage).length;
-    if (i % msgs.length === 0) msgs.splice(0, msgs.length, ...Array.from({ length: 1000 }, make));
-  }, name === 'metaSub' ? 20_000 : 200_000);
-  console.log(`encode ${name.padEnd(8)} ${ns.toFixed(0).padStart(6)} ns/op`);
+function measureAll(codec: Codec): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, make] of Object.entries(ENCODE)) {
+    const n = name === 'metaSub' ? 2000 : 20_000;
+    let msgs: ServerMessage[] = [];
+    out.set(
+      `encode ${name}`,
+      best(
+        n,
+        () => (msgs = Array.from({ length: n }, make)),
+        (i) => (sink += codec.encodeServerJson(msgs[i] as ServerMessage).length),
+      ),
+    );
+  }
+  for (const [name, text] of Object.entries(DECODE)) {
+    out.set(
+      `decode ${name}`,
+      best(
+        20_000,
+        () => undefined,
+        () => (sink += codec.decodeClientJson(text).id.length),
+      ),
+    );
+  }
+  return out;
 }
-for (const [name, text] of Object.entries(DECODE)) {
-  const ns = measure(() => {
-    sink += decodeClientJson(text).id.length;
-  }, 200_000);
-  console.log(`decode ${name.padEnd(8)} ${ns.toFixed(0).padStart(6)} ns/op`);
+
+const here = resolve(import.meta.dirname, '../../../src');
+const codecs: [string, Codec][] = [['this', await load(here)]];
+if (process.argv[2]) codecs.unshift(['other', await load(process.argv[2])]);
+const results = new Map<string, Map<string, number>>(codecs.map(([label]) => [label, new Map()]));
+// Alternate the codecs, keeping each one's best, so that load on the machine hits both alike.
+for (let pass = 0; pass < 3; pass++) {
+  for (const [label, codec] of codecs) {
+    for (const [k, v] of measureAll(codec)) {
+      const m = results.get(label)!;
+      m.set(k, Math.min(m.get(k) ?? Infinity, v));
+    }
+  }
+}
+const keys = [...results.get('this')!.keys()];
+console.log(`${''.padEnd(16)}${codecs.map(([l]) => l.padStart(10)).join('')}${codecs.length > 1 ? '    change' : ''}`);
+for (const k of keys) {
+  const vals = codecs.map(([l]) => results.get(l)!.get(k)!);
+  const change = vals.length > 1 ? `  ${(((vals[1]! - vals[0]!) / vals[0]!) * 100).toFixed(1).padStart(6)}%` : '';
+  console.log(`${k.padEnd(16)}${vals.map((v) => v.toFixed(0).padStart(10)).join('')}${change}  (ns/op)`);
 }
 if (sink < 0) console.log(sink);
