@@ -1,7 +1,9 @@
 import { MapField, type Type } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS } from '../../../src/wire/codec/fields.js';
+import { ALL_FIELDS, PART_FIELDS, SERVER_FIELDS } from '../../../src/wire/codec/fields.js';
+import { serverMessageToJson } from '../../../src/wire/json-encode.js';
 import { protoRoot } from '../../../src/wire/proto-codec.js';
+import { SERVER_SAMPLES } from './golden/samples.js';
 
 /** The field description against proto/model.proto: names, numbers and types of every message. */
 function typeWord(t: Type, name: string): string {
@@ -26,6 +28,41 @@ describe('codec field description', () => {
     for (const fields of Object.values(ALL_FIELDS)) {
       const json = Object.values(fields).map((f) => f[0]).filter((n) => n !== null);
       expect(new Set(json).size).toBe(json.length);
+    }
+  });
+  it('names every key the JSON encoder writes', () => {
+    const jsonNames = (fields: Readonly<Record<string, readonly [string | null, ...unknown[]]>>) =>
+      new Set(Object.values(fields).flatMap(([json]) => (json === null ? [] : [json.split('.')[0]!])));
+    const nested: Record<string, Readonly<Record<string, readonly [string | null, ...unknown[]]>>> = {
+      desc: PART_FIELDS.TopicDesc,
+      sub: PART_FIELDS.TopicSub,
+      del: PART_FIELDS.DelValues,
+      cred: PART_FIELDS.ServerCred,
+      acs: PART_FIELDS.AccessMode,
+      dacs: PART_FIELDS.AccessMode,
+      defacs: PART_FIELDS.DefaultAcsMode,
+    };
+    const free = new Set(['params', 'head', 'content', 'public', 'trusted', 'private', 'aux', 'payload']);
+    const check = (v: unknown, fields: Readonly<Record<string, readonly [string | null, ...unknown[]]>>, path: string): void => {
+      for (const item of Array.isArray(v) ? v : [v]) {
+        for (const [k, x] of Object.entries(item as Record<string, unknown>)) {
+          expect(jsonNames(fields).has(k), `${path}.${k}`).toBe(true);
+          const inner = nested[k];
+          if (inner && !free.has(k) && typeof x === 'object' && x !== null) check(x, inner, `${path}.${k}`);
+        }
+      }
+    };
+    const byKind: Record<string, Readonly<Record<string, readonly [string | null, ...unknown[]]>>> = {
+      ctrl: SERVER_FIELDS.ServerCtrl,
+      data: SERVER_FIELDS.ServerData,
+      pres: SERVER_FIELDS.ServerPres,
+      meta: SERVER_FIELDS.ServerMeta,
+      info: SERVER_FIELDS.ServerInfo,
+    };
+    for (const [name, msg] of Object.entries(SERVER_SAMPLES)) {
+      for (const [kind, body] of Object.entries(serverMessageToJson(msg))) {
+        check(body, byKind[kind]!, name);
+      }
     }
   });
 });
