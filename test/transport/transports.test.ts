@@ -158,6 +158,16 @@ describe('long polling', () => {
     expect((await waiting).text).toBe('{"info":{"topic":"echo","what":"later"}}');
   });
 
+  it('hands a message that cannot be decoded to the session as malformed, in its place', async () => {
+    const hs = await post(`/v0/channels/lp?apikey=${KEY}`);
+    const sid = (JSON.parse(hs.text) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;
+    const url = `/v0/channels/lp?apikey=${KEY}&sid=${sid}`;
+    expect(await post(url, '{"pub":{"id":1}}')).toEqual({ status: 200, text: '' });
+    expect(await post(url, frame('after'))).toEqual({ status: 200, text: '' });
+    expect((await post(url)).text).toBe('{"info":{"topic":"malformed","what":"pub.id: expected a string"}}');
+    expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"after"}}');
+  });
+
   it('answers an empty body when nothing arrives before the poll timeout', async () => {
     const hs = await post(`/v0/channels/lp?apikey=${KEY}`);
     const sid = (JSON.parse(hs.text) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;

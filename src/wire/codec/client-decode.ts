@@ -171,6 +171,53 @@ function decodeAcc(d: Dialect, o: Obj, p: string): AccBody {
   return body;
 }
 
+function decodeHi(d: Dialect, o: Obj, p: string): HiBody {
+  const { r } = d;
+  const h = d.n.hi;
+  return clean({
+    ua: r.str(o[h.ua], p, h.ua),
+    ver: r.str(o[h.ver], p, h.ver),
+    dev: r.str(o[h.dev], p, h.dev),
+    lang: r.str(o[h.lang], p, h.lang),
+    platf: r.str(o[h.platf], p, h.platf),
+    bkg: r.bool(o[h.bkg], p, h.bkg),
+  });
+}
+
+function decodeLogin(d: Dialect, o: Obj, p: string): LoginBody {
+  const { r } = d;
+  const l = d.n.login;
+  return clean({
+    scheme: r.str(o[l.scheme], p, l.scheme),
+    secret: r.bytes(o[l.secret], p, l.secret),
+    cred: credList(d, o[l.cred], `${p}.${l.cred}`),
+  });
+}
+
+function decodeDel(d: Dialect, o: Obj, p: string): DelBody {
+  const { r } = d;
+  const x = d.n.del;
+  return clean({
+    what: r.word(DEL_WHAT, o[x.what], p, x.what) ?? '',
+    delseq: ranges(r, o[x.delseq], `${p}.${x.delseq}`),
+    user: r.str(o[x.user], p, x.user),
+    cred: cred(d, o[x.cred], `${p}.${x.cred}`),
+    hard: r.bool(o[x.hard], p, x.hard),
+  });
+}
+
+function decodeNote(d: Dialect, o: Obj, p: string): NoteBody {
+  const { r } = d;
+  const x = d.n.note;
+  return clean({
+    what: r.word(INFO_NOTE, o[x.what], p, x.what) ?? '',
+    seq: r.int(o[x.seq], p, x.seq),
+    unread: r.int(o[x.unread], p, x.unread),
+    event: r.word(CALL_EVENT, o[x.event], p, x.event),
+    payload: r.value(o[x.payload], p, x.payload),
+  });
+}
+
 /** The body of one request of a packet, with the packet's `extra`. */
 export function decodeClientBody(d: Dialect, type: ClientKind, o: Obj, ext: Extra | null): ClientMessage {
   const { r, n } = d;
@@ -179,29 +226,12 @@ export function decodeClientBody(d: Dialect, type: ClientKind, o: Obj, ext: Extr
   const topic = r.str(o.topic, p, 'topic') ?? '';
   const env = { id, topic, extra: ext };
   switch (type) {
-    case 'hi': {
-      const h = n.hi;
-      const body: HiBody = clean({
-        ua: r.str(o[h.ua], p, h.ua),
-        ver: r.str(o[h.ver], p, h.ver),
-        dev: r.str(o[h.dev], p, h.dev),
-        lang: r.str(o[h.lang], p, h.lang),
-        platf: r.str(o[h.platf], p, h.platf),
-        bkg: r.bool(o[h.bkg], p, h.bkg),
-      });
-      return { type, ...env, topic: '', body };
-    }
+    case 'hi':
+      return { type, ...env, topic: '', body: decodeHi(d, o, p) };
     case 'acc':
       return { type, ...env, topic: '', body: decodeAcc(d, o, p) };
-    case 'login': {
-      const l = n.login;
-      const body: LoginBody = clean({
-        scheme: r.str(o[l.scheme], p, l.scheme),
-        secret: r.bytes(o[l.secret], p, l.secret),
-        cred: credList(d, o[l.cred], `${p}.${l.cred}`),
-      });
-      return { type, ...env, topic: '', body };
-    }
+    case 'login':
+      return { type, ...env, topic: '', body: decodeLogin(d, o, p) };
     case 'sub': {
       const s = n.sub;
       const set = r.obj(o[s.set], p, s.set);
@@ -229,28 +259,10 @@ export function decodeClientBody(d: Dialect, type: ClientKind, o: Obj, ext: Extr
       const q = n.set.query;
       return { type, ...env, body: (q ? setQuery(d, o[q], `${p}.${q}`) : setQuery(d, o, p)) ?? {} };
     }
-    case 'del': {
-      const x = n.del;
-      const body: DelBody = clean({
-        what: r.word(DEL_WHAT, o[x.what], p, x.what) ?? '',
-        delseq: ranges(r, o[x.delseq], `${p}.${x.delseq}`),
-        user: r.str(o[x.user], p, x.user),
-        cred: cred(d, o[x.cred], `${p}.${x.cred}`),
-        hard: r.bool(o[x.hard], p, x.hard),
-      });
-      return { type, ...env, body };
-    }
-    case 'note': {
-      const x = n.note;
-      const body: NoteBody = clean({
-        what: r.word(INFO_NOTE, o[x.what], p, x.what) ?? '',
-        seq: r.int(o[x.seq], p, x.seq),
-        unread: r.int(o[x.unread], p, x.unread),
-        event: r.word(CALL_EVENT, o[x.event], p, x.event),
-        payload: r.value(o[x.payload], p, x.payload),
-      });
+    case 'del':
+      return { type, ...env, body: decodeDel(d, o, p) };
+    case 'note':
       // A note carries no id: the server never answers it.
-      return { type, ...env, id: '', body };
-    }
+      return { type, ...env, id: '', body: decodeNote(d, o, p) };
   }
 }
