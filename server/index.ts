@@ -221,7 +221,6 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     inboundQueue: config.limits.inbound_queue,
     publishRate: config.limits.publish_rate,
     publishBurst: config.limits.publish_burst,
-    maxJsonDepth: config.limits.max_json_depth,
   };
   const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
@@ -269,6 +268,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     replies,
     checkApiKey: (key: string) => checkApiKey(key, salt) !== null,
     maxMessageSize: config.max_message_size,
+    maxJsonDepth: config.limits.max_json_depth,
     useXForwardedFor: config.use_x_forwarded_for,
   };
   const ws = new WebsocketTransport({ ...common, compression: !config.ws_compression_disabled, pingIntervalMs: timings.pingMs }, log);

@@ -13,6 +13,4 @@ export interface Limits {
   /** `{pub}` (and `{note}`) per second and session; 0: no limit. */
   publishRate: number;
   publishBurst: number;
-  /** Deepest nesting of objects and arrays accepted in a client message. */
-  maxJsonDepth: number;
 }

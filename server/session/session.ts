@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
-import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from './context.js';
@@ -82,25 +81,10 @@ export class Session implements Client, RegisteredSession, PromotableSession {
     return this.ended;
   }
 
-  /** A JSON frame from the transport. */
-  receive(text: string): void {
-    if (this.ended) {
-      return;
-    }
-    let msg: ClientMessage;
-    try {
-      msg = decodeClientJson(text, this.ctx.limits.maxJsonDepth);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) {
-        throw err;
-      }
-      this.malformed(err.message);
-      return;
-    }
-    this.handle(msg);
-  }
-
-  /** A message that could not be decoded: answered 400 "malformed" in its turn. */
+  /**
+   * A message the transport could not decode: answered 400 "malformed" (without an id: none
+   * could be read) in its turn.
+   */
   malformed(reason: string): void {
     if (this.ended) {
       return;
@@ -113,7 +97,7 @@ export class Session implements Client, RegisteredSession, PromotableSession {
   }
 
   /**
-   * A decoded message (from a codec): queued for processing in order. When `limits.inbound_queue`
+   * A decoded message (from the transport): queued for processing in order. When `limits.inbound_queue`
    * messages wait, the transport stops reading from the client until half of them are done; a
    * client that still gets more through (a transport reads ahead) is answered 503 for those.
    */

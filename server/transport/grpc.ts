@@ -1,25 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log.js';
-import type { ClientMessage } from '../../src/wire/client-messages.js';
-import { DecodeError } from '../../src/wire/json-decode.js';
-import { deserializeClientMsg, serializeServerMsg } from '../../src/wire/proto-codec.js';
+import { serializeServerMsg } from '../../src/wire/proto-codec.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
-import type { SessionGatekeeper } from './types.js';
-
-/** What a gRPC session's host must accept: decoded messages rather than JSON text. */
-export interface GrpcSessionSink {
-  readonly sid: string;
-  handle(msg: ClientMessage): void;
-  /** A message that could not be decoded: answered 400 in its turn. */
-  malformed(reason: string): void;
-  closed(): void;
-}
-
-export interface GrpcHost extends SessionGatekeeper {
-  open(conn: Connection): GrpcSessionSink;
-}
+import { handProto } from './hand-to-session.js';
+import type { SessionHost } from './types.js';
 
 /** `LargeFileReceive` and `LargeFileServe`, when the server stores files. */
 export interface GrpcFileService {
@@ -28,7 +14,7 @@ export interface GrpcFileService {
 }
 
 export interface GrpcOptions {
-  host: GrpcHost;
+  host: SessionHost;
   maxMessageSize: number;
   /** Deepest nesting accepted in the JSON values of a message (`limits.max_json_depth`). */
   maxJsonDepth: number;
@@ -51,8 +37,9 @@ export class GrpcTransport {
     private readonly opts: GrpcOptions,
     private readonly log: Logger,
   ) {
-    // Bytes in and out: messages are decoded in the session's turn (a bad one is answered 400
-    // without ending the stream) and each server message is encoded once for all recipients.
+    // Bytes in and out: the transport decodes each message as it arrives (a bad one is answered
+    // 400 in the session's turn, without ending the stream) and encodes each server message once
+    // for all recipients.
     const bytes = (b: unknown) => (Buffer.isBuffer(b) ? b : Buffer.from(b as Uint8Array));
     const definition: grpc.ServiceDefinition = {
       MessageLoop: {
@@ -161,15 +148,7 @@ export class GrpcTransport {
         call.emit('error', Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details }));
         return;
       }
-      let msg;
-      try {
-        msg = deserializeClientMsg(data, this.opts.maxJsonDepth);
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        session.malformed(err.message);
-        return;
-      }
-      session.handle(msg);
+      handProto(session, data, this.opts.maxJsonDepth);
     });
     const gone = () => {
       if (!this.calls.delete(call)) return;

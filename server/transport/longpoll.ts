@@ -2,7 +2,9 @@ import { encodeServerJson } from '../../src/wire/json-encode.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../../src/wire/json-depth.js';
 import { apiKeyOf } from '../http/apikey.js';
+import { handJson } from './hand-to-session.js';
 import { remoteAddrOf } from '../http/remote-addr.js';
 import type { SessionSink, TransportOptions } from './types.js';
 
@@ -120,7 +122,7 @@ export class LongPollTransport {
             }
             return;
           }
-          sess.sink.receive(body.text);
+          this.pass(sess, body.text);
           this.reply(res, 200, '');
           return;
         }
@@ -165,7 +167,7 @@ export class LongPollTransport {
     }
     const entry: LpSession = {
       sid: '',
-      sink: { receive() {}, closed() {} },
+      sink: { sid: '', handle() {}, malformed() {}, closed() {} },
       queue: [],
       waiting: null,
       lastSeen: Date.now(),
@@ -259,12 +261,17 @@ export class LongPollTransport {
     });
   }
 
+  /** Decodes one posted message for the session. */
+  private pass(sess: LpSession, text: string): void {
+    handJson(sess.sink, text, this.opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
+  }
+
   /** Hands held messages to the session until it pauses again. */
   private release(sess: LpSession): void {
     while (!sess.paused && !sess.closed) {
       const next = sess.held.shift();
       if (!next) return;
-      sess.sink.receive(next.text);
+      this.pass(sess, next.text);
       this.reply(next.res, 200, '');
     }
   }

@@ -1,16 +1,15 @@
 import type { Connection, TransportKind } from '../session/connection.js';
+import type { SessionSink } from './hand-to-session.js';
 
-/**
+export type { SessionSink } from './hand-to-session.js';
+
+/*
  * What transports need from the rest of the server: a way to open a session on a new
  * connection, the encoded error replies they answer at the HTTP level, and the API key check.
- * Encoding lives in the wire codecs; transports only move frames.
+ * Transports decode what they receive into client messages and encode the server messages they
+ * send, each in its own format (JSON for websocket and long polling, protobuf for gRPC); the
+ * session sees typed messages only.
  */
-export interface SessionSink {
-  /** Hands one received text frame to the session (in arrival order). */
-  receive(text: string): void;
-  /** The connection is gone; the session cleans up. */
-  closed(): void;
-}
 
 /** Where sessions come from: what every transport asks before and when it accepts a client. */
 export interface SessionGatekeeper {
@@ -23,7 +22,7 @@ export interface SessionGatekeeper {
 
 export interface SessionHost extends SessionGatekeeper {
   /** Opens a session over a new connection. */
-  open(conn: Connection): SessionSink & { readonly sid: string };
+  open(conn: Connection): SessionSink;
 }
 
 /** JSON bodies of the HTTP-level answers, as the reference sends them. */
@@ -52,5 +51,7 @@ export interface TransportOptions {
   checkApiKey(key: string): boolean;
   /** Largest accepted frame or request body, bytes (`max_message_size`). */
   maxMessageSize: number;
+  /** Deepest nesting accepted in a client message (`limits.max_json_depth`). @default 64 */
+  maxJsonDepth?: number;
   useXForwardedFor: boolean;
 }

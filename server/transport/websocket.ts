@@ -4,7 +4,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../../src/wire/json-depth.js';
 import { apiKeyOf } from '../http/apikey.js';
+import { handJson } from './hand-to-session.js';
 import { remoteAddrOf } from '../http/remote-addr.js';
 import type { TransportOptions } from './types.js';
 
@@ -108,7 +110,7 @@ export class WebsocketTransport {
         ws.send('0');
         return;
       }
-      session.receive(text);
+      handJson(session, text, this.opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
     });
     ws.on('error', (err) => this.log.debug(`ws: ${session.sid}: ${err.message}`));
     ws.on('close', (code) => {

@@ -12,6 +12,7 @@ import type {
   TopicDescMsg,
   TopicSubMsg,
 } from './server-messages.js';
+import { isZero } from './codec/writers.js';
 
 /**
  * Encodes server messages to the reference's JSON: keys in the reference's order, zero values
@@ -24,13 +25,9 @@ type Json = Record<string, unknown>;
 
 /** Adds `key` unless the value is Go's zero value for an omitempty field. */
 function put(o: Json, key: string, v: unknown): void {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) {
-    return;
+  if (!isZero(v)) {
+    o[key] = v instanceof Date ? v.toISOString() : v;
   }
-  if (Array.isArray(v) && v.length === 0) {
-    return;
-  }
-  o[key] = v instanceof Date ? v.toISOString() : v;
 }
 
 /** Adds an opaque value (Go `any` with omitempty): left out only when null. */

@@ -105,7 +105,6 @@ const LIMITS: Limits = {
   inboundQueue: 32,
   publishRate: 0,
   publishBurst: 0,
-  maxJsonDepth: 64,
 };
 
 /** Opens a fresh store with the sample data and a hub over it. */

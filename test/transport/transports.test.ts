@@ -10,7 +10,8 @@ import { WebsocketTransport } from '../../server/transport/websocket.js';
 
 /**
  * The transports over real sockets, with a stand-in for the session layer (their neighbour): it
- * echoes every frame back as `{"info":{"topic":"echo","what":<text>}}` and records connection events.
+ * echoes every decoded message back as `{"info":{"topic":"echo","what":<its id>}}`, a frame that
+ * cannot be decoded as `{"info":{"topic":"malformed","what":<why>}}`, and records connection events.
  */
 const KEY = 'good-key';
 const replies: HttpReplies = {
@@ -34,14 +35,21 @@ const host: SessionHost = {
     events.push(`open ${sid} ${conn.kind}`);
     return {
       sid,
-      receive: (text) => {
-        events.push(`recv ${sid} ${text}`);
-        conn.send({ info: { topic: 'echo', what: text } });
+      handle: (msg) => {
+        events.push(`recv ${sid} ${msg.id}`);
+        conn.send({ info: { topic: 'echo', what: msg.id } });
+      },
+      malformed: (reason) => {
+        events.push(`malformed ${sid} ${reason}`);
+        conn.send({ info: { topic: 'malformed', what: reason } });
       },
       closed: () => events.push(`closed ${sid}`),
     };
   },
 };
+
+/** A client message whose echo is `id`. */
+const frame = (id: string) => JSON.stringify({ leave: { id, topic: 'grpX' } });
 
 let server: Server;
 let base: string;
@@ -86,7 +94,7 @@ describe('websocket', () => {
     }
   });
 
-  it('takes the key from the header too, answers the probe, and passes frames in order', async () => {
+  it('takes the key from the header too, answers the probe, and hands decoded messages and decode failures over in order', async () => {
     const sock = await new Promise<WebSocket>((resolve, reject) => {
       const s = new WebSocket(`ws://${base}/v0/channels`, { headers: { 'X-Tinode-APIKey': KEY } });
       s.once('open', () => resolve(s));
@@ -101,11 +109,11 @@ describe('websocket', () => {
         if (got.length === 3) resolve();
       }),
     );
-    sock.send('a');
+    sock.send(frame('a'));
     sock.send('b');
-    sock.send('c');
+    sock.send(frame('c'));
     await done;
-    expect(got).toEqual(['{"info":{"topic":"echo","what":"a"}}', '{"info":{"topic":"echo","what":"b"}}', '{"info":{"topic":"echo","what":"c"}}']);
+    expect(got).toEqual(['{"info":{"topic":"echo","what":"a"}}', '{"info":{"topic":"malformed","what":"not valid JSON"}}', '{"info":{"topic":"echo","what":"c"}}']);
     sock.close();
   });
 
@@ -140,14 +148,24 @@ describe('long polling', () => {
     const sid = (JSON.parse(hs.text) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;
     expect(sid).toMatch(/^s\d+$/);
     const url = `/v0/channels/lp?apikey=${KEY}&sid=${sid}`;
-    expect(await post(url, 'first')).toEqual({ status: 200, text: '' });
-    expect(await post(url, 'second')).toEqual({ status: 200, text: '' });
+    expect(await post(url, frame('first'))).toEqual({ status: 200, text: '' });
+    expect(await post(url, frame('second'))).toEqual({ status: 200, text: '' });
     expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"first"}}');
     expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"second"}}');
     const waiting = post(url);
     await new Promise((r) => setTimeout(r, 50));
-    await post(url, 'later');
+    await post(url, frame('later'));
     expect((await waiting).text).toBe('{"info":{"topic":"echo","what":"later"}}');
+  });
+
+  it('hands a message that cannot be decoded to the session as malformed, in its place', async () => {
+    const hs = await post(`/v0/channels/lp?apikey=${KEY}`);
+    const sid = (JSON.parse(hs.text) as { ctrl: { params: { sid: string } } }).ctrl.params.sid;
+    const url = `/v0/channels/lp?apikey=${KEY}&sid=${sid}`;
+    expect(await post(url, '{"pub":{"id":1}}')).toEqual({ status: 200, text: '' });
+    expect(await post(url, frame('after'))).toEqual({ status: 200, text: '' });
+    expect((await post(url)).text).toBe('{"info":{"topic":"malformed","what":"pub.id: expected a string"}}');
+    expect((await post(url)).text).toBe('{"info":{"topic":"echo","what":"after"}}');
   });
 
   it('answers an empty body when nothing arrives before the poll timeout', async () => {
