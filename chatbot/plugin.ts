@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { IConversionOptions } from 'protobufjs';
-import { pluginServiceDefinition } from '../src/wire/plugin-service.js';
+import { pluginServiceDefinition } from '../src/wire/codec/plugin-service.js';
 
 /**
  * The bot's side of the server's plugin calls: a `pbx.Plugin` gRPC service on `--listen`. The

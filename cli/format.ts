@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ClientMessage } from '../src/wire/client-messages.js';
-import { serverMessageToJson } from '../src/wire/json-encode.js';
+import { serverMessageToJson } from '../src/wire/codec/json-encode.js';
 import type { CtrlMsg, DataMsg, InfoMsg, MetaMsg, PresMsg, ServerMessage, TopicSubMsg } from '../src/wire/server-messages.js';
 
 /**

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fileCodecs, type FileDownReq, type FileResp, type FileUpReq } from '../src/wire/file-messages.js';
+import { fileCodecs, type FileDownReq, type FileResp, type FileUpReq } from '../src/wire/codec/file-messages.js';
 import type { FileResult } from './files.js';
 import { mimeOf } from './media.js';
 

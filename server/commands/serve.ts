@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { startServer } from '../index.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../log/log.js';
 
 interface ServeOptions {
   config?: string;

@@ -1,5 +1,5 @@
 import { parseUid, uidToString, type Uid } from '../../src/model/uid.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Store } from '../store/store.js';
 
 /** Where uploaded files are served from (the reference's media `serve_url`). */

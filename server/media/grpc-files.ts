@@ -1,10 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Readable, Writable } from 'node:stream';
 import { basename } from 'node:path';
-import { fileCodecs, type FileAuth, type FileCodec, type FileMeta, type FileResp, type FileUpReq } from '../../src/wire/file-messages.js';
+import { fileCodecs, type FileAuth, type FileCodec, type FileMeta, type FileResp, type FileUpReq } from '../../src/wire/codec/file-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply, type ReplyKind } from '../../src/wire/replies.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { errorKind } from '../request/error-reply.js';
 import type { AuthSchemes } from '../auth/scheme.js';
 import { authenticateFile } from './auth.js';

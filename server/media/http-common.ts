@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { encodeServerJson } from '../../src/wire/json-encode.js';
+import { encodeServerJson } from '../../src/wire/codec/json-encode.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { AuthSchemes } from '../auth/scheme.js';
 import type { SessionLookup } from './auth.js';
 import type { PublicAvatars } from './avatars.js';

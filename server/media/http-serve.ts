@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { posix } from 'node:path';
-import { encodeServerJson } from '../../src/wire/json-encode.js';
+import { encodeServerJson } from '../../src/wire/codec/json-encode.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { errorReply } from '../request/error-reply.js';

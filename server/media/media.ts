@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
 import type { Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
 import { UploadStatus, type FileDef } from '../store/contract/types.js';

@@ -3,12 +3,12 @@ import { modeToString, parseMode } from '../../src/model/access.js';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
-import { DecodeError } from '../../src/wire/json-decode.js';
-import { decodeClientProto, decodeServerProto, encodeClientProto, encodeServerProto, TO_OBJECT_OPTIONS } from '../../src/wire/proto-codec.js';
+import { DecodeError } from '../../src/wire/codec/json-decode.js';
+import { decodeClientProto, decodeServerProto, encodeClientProto, encodeServerProto, TO_OBJECT_OPTIONS } from '../../src/wire/codec/proto-codec.js';
 import { reply } from '../../src/wire/replies.js';
 import type { DataMsg, ServerMessage, TopicDescMsg, TopicSubMsg } from '../../src/wire/server-messages.js';
-import { pluginServiceDefinition } from '../../src/wire/plugin-service.js';
-import type { Logger } from '../log.js';
+import { pluginServiceDefinition } from '../../src/wire/codec/plugin-service.js';
+import type { Logger } from '../log/log.js';
 import type { User } from '../store/contract/types.js';
 import { ACT_CREATE, ACT_DELETE, ACT_UPDATE, ALL_TOPIC_KINDS, CLIENT_PACKETS, PACKETS, parsePlugins, topicKindBit, type PluginConfig, type PluginFilter } from './config.js';
 

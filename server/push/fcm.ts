@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/config/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Store } from '../store/store.js';
 import type { PushHandler } from './push.js';
 import { payloadFor, type PushPayload, type PushReceipt } from './receipt.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../src/config/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Store } from '../store/store.js';
 import { FcmHandler } from './fcm.js';
 import type { PushReceipt } from './receipt.js';

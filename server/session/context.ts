@@ -4,7 +4,7 @@ import type { TopicRouter } from '../request/router.js';
 import type { LoginGuard } from '../limits/login-guard.js';
 import type { SessionGate } from '../limits/session-gate.js';
 import type { Limits } from '../limits/limits.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Plugins } from '../plugins/plugins.js';
 import type { Push } from '../push/push.js';
 import type { BackgroundSessions } from './background.js';

@@ -2,7 +2,7 @@ import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { TagPolicy } from '../../src/model/tags.js';
 import type { AuthSchemes } from '../auth/scheme.js';
 import type { Limits } from '../limits/limits.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Plugins } from '../plugins/plugins.js';
 import type { Push } from '../push/push.js';
 import type { Store } from '../store/store.js';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../log.js';
-import { serializeServerMsg } from '../../src/wire/proto-codec.js';
+import type { Logger } from '../log/log.js';
+import { serializeServerMsg } from '../../src/wire/codec/proto-codec.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';

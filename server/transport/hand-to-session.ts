@@ -1,6 +1,6 @@
 import type { ClientMessage } from '../../src/wire/client-messages.js';
-import { decodeClientJson, DecodeError } from '../../src/wire/json-decode.js';
-import { deserializeClientMsg } from '../../src/wire/proto-codec.js';
+import { decodeClientJson, DecodeError } from '../../src/wire/codec/json-decode.js';
+import { deserializeClientMsg } from '../../src/wire/codec/proto-codec.js';
 
 /**
  * The session as a transport sees it: it takes decoded client messages, in arrival order, and

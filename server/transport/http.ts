@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { LongPollTransport } from './longpoll.js';
 import { applyCommonSecurityHeaders, type XFrameOptions } from './security-headers.js';
 import type { StaticHandler } from './static.js';

@@ -1,10 +1,10 @@
-import { encodeServerJson } from '../../src/wire/json-encode.js';
+import { encodeServerJson } from '../../src/wire/codec/json-encode.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { SEND_QUEUE_LIMIT, type Connection } from '../session/connection.js';
-import { DEFAULT_MAX_JSON_DEPTH } from '../../src/wire/json-depth.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../../src/wire/codec/json-depth.js';
 import { apiKeyOf } from '../http/apikey.js';
 import { handJson } from './hand-to-session.js';
 import { remoteAddrOf } from '../http/remote-addr.js';

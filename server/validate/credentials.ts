@@ -1,7 +1,7 @@
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { Uid } from '../../src/model/uid.js';
 import type { CredClient } from '../../src/wire/client-messages.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Store } from '../store/store.js';
 import type { CredValidator } from './validator.js';
 import { isStoreError, StoreError } from '../store/contract/errors.js';

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Uid } from '../../src/model/uid.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { CredValidator } from './validator.js';
 import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 
 /**
  * TinodeWeb loads avatars with bare `<img src="/v0/file/s/<id>.png">` requests, which carry

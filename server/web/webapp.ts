@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, posix } from 'node:path';
 import serveStatic from 'serve-static';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { XFrameOptions } from '../transport/security-headers.js';
 import { staticHandler, type StaticHandler } from '../transport/static.js';
 import { pageApiKeyCookie, type PageCookieOptions } from './apikey-cookie.js';

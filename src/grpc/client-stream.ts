@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ClientMessage } from '../wire/client-messages.js';
-import { deserializeServerMsg, serializeClientMsg } from '../wire/proto-codec.js';
+import { deserializeServerMsg, serializeClientMsg } from '../wire/codec/proto-codec.js';
 import type { ServerMessage } from '../wire/server-messages.js';
 
 /**

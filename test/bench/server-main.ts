@@ -7,7 +7,7 @@
  */
 import { loadConfig } from '../../src/config/load.js';
 import { startServer } from '../../server/index.js';
-import { createLogger } from '../../server/log.js';
+import { createLogger } from '../../server/log/log.js';
 
 const configFile = process.argv[2];
 if (!configFile) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer, type Timings } from '../../server/index.js';
-import { createLogger, silentLogger, type Logger } from '../../server/log.js';
+import { createLogger, silentLogger, type Logger } from '../../server/log/log.js';
 
 /**
  * A real server on a free loopback port over a fresh SQLite database with the bundled sample

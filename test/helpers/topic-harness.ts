@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hub } from '../../server/hub/hub.js';
 import type { Limits } from '../../server/limits/limits.js';
-import type { Logger } from '../../server/log.js';
+import type { Logger } from '../../server/log/log.js';
 import { Schemes } from '../../server/auth/schemes.js';
 import { Plugins } from '../../server/plugins/plugins.js';
 import { Push } from '../../server/push/push.js';

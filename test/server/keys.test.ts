@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AuthLevel } from '../../src/model/auth-level.js';
 import { decodeKey, SAMPLE_TOKEN_KEY, SAMPLE_UID_KEY } from '../../src/model/secret-keys.js';
 import { parseUserId } from '../../src/model/uid.js';
-import { createLogger } from '../../server/log.js';
+import { createLogger } from '../../server/log/log.js';
 import { KEY_ENTRIES } from '../../server/store/secrets.js';
 import { runTinode } from '../helpers/cli.js';
 import { forgetKeys, keptKeys, testDbKinds, testDbSet } from '../helpers/databases.js';

@@ -3,7 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createLogger } from '../../server/log.js';
+import { createLogger } from '../../server/log/log.js';
 import { parseUid, uidToString } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
 import { ROOT } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../server/log/log.js';
 import type { Connection } from '../../server/session/connection.js';
 import { createHttpServer, listen } from '../../server/transport/http.js';
 import { LongPollTransport } from '../../server/transport/longpoll.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../server/log/log.js';
 import { staticFolderCsp } from '../../server/transport/security-headers.js';
 import { staticHandler } from '../../server/transport/static.js';
 import { webAppCsp } from '../../server/web/csp.js';

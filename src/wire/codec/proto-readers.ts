@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
+import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { AUTH_LEVEL, enumDecode } from './proto-enums.js';
 import { at, DecodeError, fail, setKey, type Obj, type Readers } from './readers.js';
 

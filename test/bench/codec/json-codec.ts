@@ -5,6 +5,7 @@
  * prints the best ns/op of many rounds. Given another copy of `src` (e.g. from `git archive` of an
  * older commit), it measures both in turn, in one process, and prints them side by side.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerMessage } from '../../../src/wire/server-messages.js';
@@ -15,7 +16,11 @@ interface Codec {
 }
 
 async function load(srcDir: string): Promise<Codec> {
-  const url = (f: string) => pathToFileURL(resolve(srcDir, 'wire', f)).href;
+  // The codecs live in wire/codec/ now and in wire/ in older copies of src.
+  const url = (f: string) => {
+    const inCodec = resolve(srcDir, 'wire', 'codec', f);
+    return pathToFileURL(existsSync(inCodec) ? inCodec : resolve(srcDir, 'wire', f)).href;
+  };
   const dec = (await import(url('json-decode.ts'))) as Pick<Codec, 'decodeClientJson'>;
   const enc = (await import(url('json-encode.ts'))) as Pick<Codec, 'encodeServerJson'>;
   return { decodeClientJson: dec.decodeClientJson, encodeServerJson: enc.encodeServerJson };

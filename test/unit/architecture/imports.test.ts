@@ -111,8 +111,8 @@ describe('import graph reader', () => {
         // As TypeScript resolves it: the file before the folder's index.
         'server/log.ts ./server/log',
       ]);
-      // The root files of server/ are nodes of their own, not the folder `server`.
-      expect(['server/log.ts', 'server/index.ts', 'server/log/index.ts', 'a.ts'].map(folderOf)).toEqual(['server/log', 'server/index', 'server/log', '.']);
+      // The composition root is a node of its own, not the folder `server`.
+      expect(['server/log.ts', 'server/index.ts', 'server/log/index.ts', 'a.ts'].map(folderOf)).toEqual(['server', 'server/index', 'server/log', '.']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_KEY_COOKIE, apiKeyCookie, bundleApiKey, pageApiKeyCookie } from '../../../server/web/apikey-cookie.js';
-import type { Logger } from '../../../server/log.js';
+import type { Logger } from '../../../server/log/log.js';
 
 const KEY = 'AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K';
 

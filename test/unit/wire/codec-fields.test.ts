@@ -1,8 +1,8 @@
 import { MapField, type Type } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { ALL_FIELDS, PART_FIELDS, SERVER_FIELDS } from '../../../src/wire/codec/fields.js';
-import { serverMessageToJson } from '../../../src/wire/json-encode.js';
-import { protoRoot } from '../../../src/wire/proto-codec.js';
+import { serverMessageToJson } from '../../../src/wire/codec/json-encode.js';
+import { protoRoot } from '../../../src/wire/codec/proto-codec.js';
 import { SERVER_SAMPLES } from './golden/samples.js';
 
 /** The field description against proto/model.proto: names, numbers and types of every message. */

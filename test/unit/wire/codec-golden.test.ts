@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeClientJson } from '../../../src/wire/json-decode.js';
-import { encodeServerJson } from '../../../src/wire/json-encode.js';
-import { deserializeClientMsg, deserializeServerMsg, serializeClientMsg, serializeServerMsg } from '../../../src/wire/proto-codec.js';
+import { decodeClientJson } from '../../../src/wire/codec/json-decode.js';
+import { encodeServerJson } from '../../../src/wire/codec/json-encode.js';
+import { deserializeClientMsg, deserializeServerMsg, serializeClientMsg, serializeServerMsg } from '../../../src/wire/codec/proto-codec.js';
 import { CLIENT_SAMPLES, render, SERVER_SAMPLES } from './golden/samples.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeClientJson, DecodeError } from '../../../src/wire/json-decode.js';
-import { encodeServerJson } from '../../../src/wire/json-encode.js';
+import { decodeClientJson, DecodeError } from '../../../src/wire/codec/json-decode.js';
+import { encodeServerJson } from '../../../src/wire/codec/json-encode.js';
 import { REPLIES, reply } from '../../../src/wire/replies.js';
 
 const ts = new Date('2025-01-02T03:04:05.678Z');

@@ -1,7 +1,7 @@
 import type { Enum, IConversionOptions } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { ClientMessage } from '../../../src/wire/client-messages.js';
-import { decodeClientJson, DecodeError } from '../../../src/wire/json-decode.js';
+import { decodeClientJson, DecodeError } from '../../../src/wire/codec/json-decode.js';
 import {
   AUTH_LEVEL,
   CALL_EVENT,
@@ -21,7 +21,7 @@ import {
   TO_OBJECT_OPTIONS,
   type PbClientMsg,
   type PbServerMsg,
-} from '../../../src/wire/proto-codec.js';
+} from '../../../src/wire/codec/proto-codec.js';
 import type { ServerMessage } from '../../../src/wire/server-messages.js';
 
 const { clientMsgType, serverMsgType } = protoTypes();

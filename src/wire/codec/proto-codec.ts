@@ -1,13 +1,13 @@
 import type { Type } from 'protobufjs';
-import type { ClientMessage } from './client-messages.js';
-import { decodeClientProto, encodeClientProto } from './codec/proto-client.js';
-import { withJsonDepth } from './codec/proto-readers.js';
-import { protoTypes, TO_OBJECT_OPTIONS } from './codec/proto-schema.js';
-import { decodeServerProto } from './codec/proto-server-decode.js';
-import { encodeServerProto } from './codec/proto-server-encode.js';
-import { DecodeError, type Obj } from './codec/readers.js';
+import type { ClientMessage } from '../client-messages.js';
+import { decodeClientProto, encodeClientProto } from './proto-client.js';
+import { withJsonDepth } from './proto-readers.js';
+import { protoTypes, TO_OBJECT_OPTIONS } from './proto-schema.js';
+import { decodeServerProto } from './proto-server-decode.js';
+import { encodeServerProto } from './proto-server-encode.js';
+import { DecodeError, type Obj } from './readers.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.js';
-import type { ServerMessage } from './server-messages.js';
+import type { ServerMessage } from '../server-messages.js';
 
 /**
  * The protobuf codec: converts between the `pbx` messages of `proto/model.proto` (the gRPC wire
@@ -62,9 +62,9 @@ import type { ServerMessage } from './server-messages.js';
  * `seen.ua` without `seen.when`, `meta.ts`, `ctrl.ts`, and `note`/`info` kinds with no InfoNote
  * value ("kpa", "kpv", "data").
  */
-export { AUTH_LEVEL, CALL_EVENT, DEL_WHAT, INFO_NOTE, PRES_WHAT } from './codec/proto-enums.js';
-export { protoPath, protoRoot, protoTypes, TO_OBJECT_OPTIONS } from './codec/proto-schema.js';
-export type * from './codec/proto-types.js';
+export { AUTH_LEVEL, CALL_EVENT, DEL_WHAT, INFO_NOTE, PRES_WHAT } from './proto-enums.js';
+export { protoPath, protoRoot, protoTypes, TO_OBJECT_OPTIONS } from './proto-schema.js';
+export type * from './proto-types.js';
 export { decodeClientProto, decodeServerProto, encodeClientProto, encodeServerProto };
 
 

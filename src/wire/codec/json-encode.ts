@@ -11,8 +11,8 @@ import type {
   ServerMessage,
   TopicDescMsg,
   TopicSubMsg,
-} from './server-messages.js';
-import { isZero } from './codec/writers.js';
+} from '../server-messages.js';
+import { isZero } from './writers.js';
 
 /**
  * Encodes server messages to the reference's JSON: keys in the reference's order, zero values

@@ -1,6 +1,6 @@
-import type { ClientMessage } from './client-messages.js';
-import { decodeClientBody, decodeExtra, dialect, type ClientKind } from './codec/client-decode.js';
-import { DecodeError, JSON_READERS, type Obj } from './codec/readers.js';
+import type { ClientMessage } from '../client-messages.js';
+import { decodeClientBody, decodeExtra, dialect, type ClientKind } from './client-decode.js';
+import { DecodeError, JSON_READERS, type Obj } from './readers.js';
 import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /**

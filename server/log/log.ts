@@ -1,4 +1,4 @@
-import { chalkFor } from '../src/term/output.js';
+import { chalkFor } from '../../src/term/output.js';
 
 /**
  * The server's log: one line per event on stderr, with a UTC timestamp and level. Colours only
