@@ -69,19 +69,6 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
   if (saved.length === 0) {
     return;
   }
-  // Senders who can read have read their own messages.
-  const lastBySender = new Map<Uid, number>();
-  for (const a of saved) {
-    const pud = t.perUser.get(a.msg.from);
-    if (pud && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0) {
-      lastBySender.set(a.msg.from, a.msg.seqId);
-    }
-  }
-  for (const [from, last] of lastBySender) {
-    await t.env.store.subs.update(t.name, from, { recvSeqId: last, readSeqId: last }).catch((err: unknown) => {
-      t.env.log.warn(`topic ${t.name}: failed to mark own message read: ${String(err)}`);
-    });
-  }
   for (const a of saved) {
     if (a.attachments.length > 0) {
       await t.env.store.files.linkAttachments(t.name, 0n, a.msg.id, a.attachments).catch((err: unknown) => {
@@ -123,12 +110,17 @@ interface Accepted {
  */
 async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]> {
   const { messages } = t.env.store;
+  // Senders who can read have read their own messages: their marks move in the same commit.
+  const canRead = (uid: Uid) => {
+    const pud = t.perUser.get(uid);
+    return pud !== undefined && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0;
+  };
   const fail = (a: Accepted, err: unknown) => a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
   if (accepted.length === 0) {
     return [];
   }
   try {
-    await messages.saveAll(t.name, accepted.map((a) => a.msg));
+    await messages.saveAll(t.name, accepted.map((a) => a.msg), canRead);
     return accepted;
   } catch (err) {
     t.env.log.warn(`topic ${t.name}: failed to save ${accepted.length} message(s): ${err instanceof Error ? err.message : String(err)}`);
@@ -142,7 +134,7 @@ async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]
   for (const a of accepted) {
     const msg = { ...a.msg, seqId: seq + 1 };
     try {
-      await messages.saveAll(t.name, [msg]);
+      await messages.saveAll(t.name, [msg], canRead);
     } catch (err) {
       t.env.log.warn(`topic ${t.name}: failed to save a message alone: ${err instanceof Error ? err.message : String(err)}`);
       fail(a, err);

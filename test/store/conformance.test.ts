@@ -931,6 +931,39 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     expect(await a.findOne(`${r}none`)).toBe('');
   });
 
+  it('messages: messageCommit stores the batches of several topics with their read marks in one transaction, or none of them', async () => {
+    const [o, m] = [await user(), await user()];
+    const [t1, t2] = [await topic(0n), await topic(0n)];
+    for (const t of [t1, t2]) await a.topicShare(t.name, [makeSub(o.id, t.name, MODE_CFULL, MODE_CFULL, NOW), makeSub(m.id, t.name, JRWP, JRWP, NOW)]);
+    const before = await a.subscriptionGet(t1.name, m.id, false);
+    const b1 = [makeMsg(t1.name, 1, o.id, plus(NOW, 1)), makeMsg(t1.name, 2, m.id, plus(NOW, 2))];
+    const b2 = [makeMsg(t2.name, 1, m.id, plus(NOW, 3))];
+    await a.messageCommit([
+      { topic: t1.name, msgs: b1, readMarks: new Map([[m.id, 2]]) },
+      { topic: t2.name, msgs: b2 },
+    ]);
+    expect(seqs(await a.messageGetAll(t1.name, o.id))).toEqual([2, 1]);
+    expect(seqs(await a.messageGetAll(t2.name, o.id))).toEqual([1]);
+    expect(b1.every((x) => x.id > 0) && (b2[0]?.id ?? 0) > 0).toBe(true);
+    expect(await a.topicGet(t1.name)).toMatchObject({ seqId: 2, touchedAt: plus(NOW, 2) });
+    expect(await a.topicGet(t2.name)).toMatchObject({ seqId: 1, touchedAt: plus(NOW, 3) });
+    // The sender's marks moved with the messages, and its subscription's updatedAt did not.
+    expect(await a.subscriptionGet(t1.name, m.id, false)).toMatchObject({ readSeqId: 2, recvSeqId: 2, updatedAt: before?.updatedAt });
+    expect(await a.subscriptionGet(t1.name, o.id, false)).toMatchObject({ readSeqId: 0, recvSeqId: 0 });
+
+    // A batch the database refuses (seq 1 of t2 again, against its unique key) takes the whole
+    // transaction with it: t1's messages of the same commit are not stored either.
+    await expect(
+      a.messageCommit([
+        { topic: t1.name, msgs: [makeMsg(t1.name, 3, o.id, plus(NOW, 4))] },
+        { topic: t2.name, msgs: [makeMsg(t2.name, 1, o.id, plus(NOW, 5))] },
+      ]),
+    ).rejects.toThrow();
+    expect(seqs(await a.messageGetAll(t1.name, o.id))).toEqual([2, 1]);
+    expect((await a.topicGet(t1.name))?.seqId).toBe(2);
+    await a.messageCommit([]);
+  });
+
   it('messages: messageSave, messageSaveAll, messageGetAll with since, before, limit and ranges', async () => {
     const [o, m] = [await user(), await user()];
     const t = await topic(o.id);

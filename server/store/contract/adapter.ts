@@ -9,6 +9,7 @@ import type {
   DeviceDef,
   FileDef,
   Message,
+  MessageBatch,
   QueryOpt,
   Subscription,
   SubscriptionUpdate,
@@ -31,6 +32,11 @@ export interface Adapter {
   readonly name: string;
   /** The schema version this adapter creates and requires. */
   readonly schemaVersion: number;
+  /**
+   * How many message commits ({@link messageCommit}, {@link messageSaveAll}) the store keeps in
+   * flight at once: 1 where the database has one writer (SQLite), a few over a connection pool.
+   */
+  readonly commitConcurrency: number;
   /** Where the data lives, for logs (`SQLite ./data/tinode.db`). */
   describe(): string;
 
@@ -219,9 +225,15 @@ export interface Adapter {
   messageSave(msg: Message): Promise<void>;
   /**
    * Inserts messages of one topic and advances the topic's seq and touched time, in one
-   * transaction (group commit). Sets each message's `id`.
+   * transaction (group commit). Sets each message's `id`. `readMarks` (user → seq) move those
+   * subscriptions' read and recv marks in the same transaction, leaving their `updatedAt` alone.
    */
-  messageSaveAll(topic: string, msgs: Message[]): Promise<void>;
+  messageSaveAll(topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>): Promise<void>;
+  /**
+   * What {@link messageSaveAll} does for each batch (of any topics, each topic at most once), all
+   * in one transaction: every batch is stored, or none is.
+   */
+  messageCommit(batches: readonly MessageBatch[]): Promise<void>;
   /** Messages visible to `forUser` (not hard-deleted, not soft-deleted for them), newest first. */
   messageGetAll(topic: string, forUser: Uid, opts?: QueryOpt): Promise<Message[]>;
   /**

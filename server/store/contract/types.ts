@@ -251,3 +251,11 @@ export type TopicUpdate = Partial<
 export type SubscriptionUpdate = Partial<
   Pick<Subscription, 'updatedAt' | 'deletedAt' | 'delId' | 'recvSeqId' | 'readSeqId' | 'modeWant' | 'modeGiven' | 'private'>
 >;
+
+/** Messages of one topic to store together, with the read marks that move with them. */
+export interface MessageBatch {
+  readonly topic: string;
+  readonly msgs: Message[];
+  /** Subscriptions whose read and recv marks move to the given seq (user → seq). */
+  readonly readMarks?: ReadonlyMap<Uid, number>;
+}

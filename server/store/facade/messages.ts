@@ -1,14 +1,17 @@
 import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../contract/adapter.js';
+import { GroupCommit } from './group-commit.js';
 import { normalizeRanges } from '../contract/ranges.js';
 import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../contract/types.js';
 
 /** Messages (`store.messages`) and the log of their deletions. */
 export class Messages {
   readonly #a: Adapter;
+  readonly #commits: GroupCommit;
 
   constructor(adapter: Adapter) {
     this.#a = adapter;
+    this.#commits = new GroupCommit(adapter);
   }
 
   /** Inserts one message and sets its `id` to the row id; the topic's seq is left alone. */
@@ -17,27 +20,19 @@ export class Messages {
   }
 
   /**
-   * Saves messages of one topic in one transaction, advancing the topic's seq and touched time,
-   * and sets each message's `id`. With `readBySender`, each sender's read and recv marks then move
-   * to their last message. Read marks leave the subscription's `updatedAt` alone: a contact list
-   * asked for changes since a time (`ims`) does not report them.
+   * Saves messages of one topic, advancing the topic's seq and touched time, and sets each
+   * message's `id`; settles once they are committed. Messages that several topics save in the
+   * same turn of the event loop share one transaction (see {@link GroupCommit}). `markRead` moves
+   * senders' read and recv marks to their last message in the same transaction: every sender's
+   * with `true`, those it accepts with a function. Read marks leave the subscription's
+   * `updatedAt` alone: a contact list asked for changes since a time (`ims`) does not report them.
+   * A topic must not save again before its previous save settled.
    */
-  saveAll(topic: string, msgs: Message[], readBySender = false): Promise<void> {
-    // The common case goes straight to the adapter: no extra await on the publishing path.
-    return readBySender ? this.#saveRead(topic, msgs) : this.#a.messageSaveAll(topic, msgs);
-  }
-
-  async #saveRead(topic: string, msgs: Message[]): Promise<void> {
-    await this.#a.messageSaveAll(topic, msgs);
-    const last = new Map<Uid, number>();
-    for (const m of msgs) {
-      if (m.from !== 0n) {
-        last.set(m.from, Math.max(last.get(m.from) ?? 0, m.seqId));
-      }
+  saveAll(topic: string, msgs: Message[], markRead: boolean | ((sender: Uid) => boolean) = false): Promise<void> {
+    if (msgs.length === 0) {
+      return Promise.resolve();
     }
-    for (const [from, seq] of last) {
-      await this.#a.subsUpdate(topic, from, { recvSeqId: seq, readSeqId: seq });
-    }
+    return this.#commits.add({ topic, msgs, readMarks: markRead === false ? undefined : lastBySender(msgs, markRead) });
   }
 
   /** Messages visible to `forUser` (not hard-deleted, not soft-deleted for them), newest first. */
@@ -91,4 +86,15 @@ export class Messages {
     }
     return { ranges: normalizeRanges(all), maxDelId };
   }
+}
+
+/** Each sender's last seq in `msgs`, for the senders `accept` takes (all with `true`). */
+function lastBySender(msgs: readonly Message[], accept: true | ((sender: Uid) => boolean)): Map<Uid, number> {
+  const last = new Map<Uid, number>();
+  for (const m of msgs) {
+    if (m.from !== 0n && (accept === true || accept(m.from))) {
+      last.set(m.from, Math.max(last.get(m.from) ?? 0, m.seqId));
+    }
+  }
+  return last;
 }

@@ -1,9 +1,10 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { idsToRanges, rangeEnd } from '../contract/ranges.js';
-import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../contract/types.js';
+import type { DelMessage, DelRecord, Message, MessageBatch, QueryOpt, Range } from '../contract/types.js';
 import { idFromDb, messageFromRow } from './codec.js';
 import { inTx, MAX_MESSAGE_RESULTS, rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, encodeJson, encodeTime } from './dialect.js';
+import { subsUpdate } from './subs.js';
 
 /** Messages and the delete log (`dellog`). */
 
@@ -35,17 +36,37 @@ export async function messageSave(ctx: Ctx, msg: Message): Promise<void> {
   await insertMessage(ctx, msg);
 }
 
-export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[]): Promise<void> {
+export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>): Promise<void> {
   if (msgs.length === 0) {
     return;
   }
+  await inTx(ctx, (tx) => saveBatch(tx, { topic, msgs, readMarks }));
+}
+
+export async function messageCommit(ctx: Ctx, batches: readonly MessageBatch[]): Promise<void> {
+  if (batches.every((b) => b.msgs.length === 0)) {
+    return;
+  }
   await inTx(ctx, async (tx) => {
-    for (const m of msgs) {
-      await insertMessage(tx, m);
+    for (const b of batches) {
+      await saveBatch(tx, b);
     }
-    const last = msgs.reduce((a, b) => (b.seqId > a.seqId ? b : a));
-    await tx.db('topics').where('name', topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
   });
+}
+
+/** One topic's messages, its seq and touched time, and the read marks that go with them (in `tx`). */
+async function saveBatch(tx: Ctx, b: MessageBatch): Promise<void> {
+  if (b.msgs.length === 0) {
+    return;
+  }
+  for (const m of b.msgs) {
+    await insertMessage(tx, m);
+  }
+  const last = b.msgs.reduce((x, y) => (y.seqId > x.seqId ? y : x));
+  await tx.db('topics').where('name', b.topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
+  for (const [user, seq] of b.readMarks ?? []) {
+    await subsUpdate(tx, b.topic, user, { recvSeqId: seq, readSeqId: seq });
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   DeviceDef,
   FileDef,
   Message,
+  MessageBatch,
   QueryOpt,
   Subscription,
   SubscriptionUpdate,
@@ -42,6 +43,10 @@ import * as users from './users.js';
  */
 export class SqlAdapter implements Adapter {
   readonly schemaVersion = SCHEMA_VERSION;
+  get commitConcurrency(): number {
+    // SQLite has one writer; over a pool a few commits overlap (their topics never do).
+    return this.name === 'sqlite' ? 1 : 4;
+  }
   private readonly settings: ConnectionSettings;
   private knex: Knex | null = null;
   private ctxValue: Ctx | null = null;
@@ -175,7 +180,8 @@ export class SqlAdapter implements Adapter {
   findOne = (tag: string) => find.findOne(this.ctx, tag);
 
   messageSave = (msg: Message) => messages.messageSave(this.ctx, msg);
-  messageSaveAll = (topic: string, msgs: Message[]) => messages.messageSaveAll(this.ctx, topic, msgs);
+  messageSaveAll = (topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>) => messages.messageSaveAll(this.ctx, topic, msgs, readMarks);
+  messageCommit = (batches: readonly MessageBatch[]) => messages.messageCommit(this.ctx, batches);
   messageGetAll = (topic: string, forUser: Uid, opts?: QueryOpt) => messages.messageGetAll(this.ctx, topic, forUser, opts);
   messageDeleteList = (topic: string, toDel: DelMessage | null) => messages.messageDeleteList(this.ctx, topic, toDel);
   messageGetDeleted = (topic: string, forUser: Uid, opts?: QueryOpt): Promise<DelRecord[]> =>

@@ -1,0 +1,85 @@
+import type { Adapter } from '../contract/adapter.js';
+import type { MessageBatch } from '../contract/types.js';
+
+interface Waiting {
+  readonly batch: MessageBatch;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** At most this many topics' batches go into one transaction. */
+const MAX_BATCHES_PER_COMMIT = 256;
+
+/**
+ * Group commit across topics: every batch of messages handed in while the event loop turns (and
+ * while earlier commits are in flight) goes to the database in one transaction, so one fsync
+ * stores the messages of many topics. Each caller's promise settles when the transaction holding
+ * its batch has committed (or failed), never before.
+ *
+ * A transaction that fails is not the fault of every batch in it: each batch of a failed group is
+ * then committed alone, so only the batch the database refuses fails (and its topic tries its
+ * messages one by one, as before). A single batch goes to the adapter's own `messageSaveAll`.
+ *
+ * Callers must not hand in a topic's next batch before its previous one settled (topics commit
+ * their messages in order), so batches in flight at once never touch the same topic's rows. The
+ * queue holds at most one batch per live topic.
+ */
+export class GroupCommit {
+  readonly #a: Adapter;
+  #waiting: Waiting[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+
+  constructor(adapter: Adapter) {
+    this.#a = adapter;
+  }
+
+  /** Stores `batch` in the next commit; settles when that commit has. */
+  add(batch: MessageBatch): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ batch, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#waiting.length === 0 || this.#inFlight >= Math.max(1, this.#a.commitConcurrency)) {
+      return;
+    }
+    this.#scheduled = true;
+    // After the I/O of this turn, so that what arrived with it joins the same commit.
+    setImmediate(() => {
+      this.#scheduled = false;
+      const group = this.#waiting.splice(0, MAX_BATCHES_PER_COMMIT);
+      if (group.length === 0) {
+        return;
+      }
+      this.#inFlight++;
+      void this.#commit(group).finally(() => {
+        this.#inFlight--;
+        this.#schedule();
+      });
+      this.#schedule();
+    });
+  }
+
+  async #commit(group: Waiting[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        await this.#a.messageCommit(group.map((w) => w.batch));
+        for (const w of group) w.resolve();
+        return;
+      } catch {
+        // Each alone below: only the batch the database refuses fails.
+      }
+    }
+    for (const w of group) {
+      try {
+        await this.#a.messageSaveAll(w.batch.topic, w.batch.msgs, w.batch.readMarks);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+}
