@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ROOT, runTinode } from '../helpers/cli.js';
+import { runTinode } from '../helpers/cli.js';
 import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
+import { serveProcess } from '../helpers/tinode-process.js';
 
 /**
  * The server is killed (SIGKILL) while clients publish. After a restart every acknowledged
@@ -17,27 +16,6 @@ const dbs: TestDb[] = [];
 afterAll(async () => {
   for (const db of dbs) await db.drop();
 });
-
-function serve(db: string): Promise<{ child: ChildProcess; host: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 20_000;
-    const check = () => {
-      const m = /listening on http:\/\/(127\.0\.0\.1:\d+)/.exec(log);
-      if (m) return resolve({ child, host: m[1]! });
-      if (Date.now() > deadline || child.exitCode !== null) return reject(new Error(`server did not start:\n${log}`));
-      setTimeout(check, 50);
-    };
-    check();
-  });
-}
 
 /** A logged-in websocket client that collects everything it receives. */
 async function client(host: string, login: string): Promise<{ ws: WebSocket; inbox: Record<string, Record<string, unknown>>[]; closed: Promise<void> }> {
@@ -73,7 +51,7 @@ describe.each(kinds)('SIGKILL while publishing, on %s', (kind) => {
     const init = await runTinode(['init-db', '--db', db.url, '--data', 'sample']);
     expect(init.code, init.stderr).toBe(0);
 
-    let { child, host } = await serve(db.url);
+    let { child, host } = await serveProcess(db.url);
     const owner = await client(host, 'alice');
     owner.ws.send(JSON.stringify({ sub: { id: 'g', topic: 'newCrash' } }));
     let grp = '';
@@ -120,7 +98,7 @@ describe.each(kinds)('SIGKILL while publishing, on %s', (kind) => {
     // No seq acknowledged twice.
     expect(new Set(acked.values()).size).toBe(acked.size);
 
-    ({ child, host } = await serve(db.url));
+    ({ child, host } = await serveProcess(db.url));
     try {
       const reader = await client(host, 'alice');
       reader.ws.send(JSON.stringify({ sub: { id: 's', topic: grp } }));
