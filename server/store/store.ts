@@ -9,6 +9,7 @@ import { Auth } from './facade/auth.js';
 import { Creds } from './facade/creds.js';
 import { Devices } from './facade/devices.js';
 import { Files } from './facade/files.js';
+import { GroupCommit } from './facade/group-commit.js';
 import { Messages } from './facade/messages.js';
 import { PCache } from './facade/pcache.js';
 import { Search } from './facade/search.js';
@@ -99,8 +100,10 @@ export class Store {
     this.auth = new Auth(adapter);
     this.creds = new Creds(adapter);
     this.topics = new Topics(adapter);
-    this.subs = new Subs(adapter);
-    this.messages = new Messages(adapter);
+    // Messages and the marks of notes share the commits of one event-loop turn.
+    const commits = new GroupCommit(adapter);
+    this.subs = new Subs(adapter, commits);
+    this.messages = new Messages(adapter, commits);
     this.devices = new Devices(adapter);
     this.files = new Files(adapter);
     this.pcache = new PCache(adapter);

@@ -57,10 +57,11 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
     seq = pud.recvId;
   }
   if (pud && seq > 0) {
-    const update = n.what === 'read' ? { readSeqId: pud.readId, recvSeqId: pud.recvId } : { recvSeqId: pud.recvId };
+    const marks = n.what === 'read' ? { readSeqId: pud.readId, recvSeqId: pud.recvId } : { recvSeqId: pud.recvId };
     try {
-      // Not a change of the subscription (no `updatedAt`): contact lists asked with `ims` skip it.
-      await t.env.store.subs.update(asChan ? req.original : t.name, uid, update);
+      // In the next group commit. Not a change of the subscription (no `updatedAt`): contact
+      // lists asked with `ims` skip it.
+      await t.env.store.subs.moveMarks(asChan ? req.original : t.name, uid, marks);
     } catch (err) {
       t.env.log.warn(`topic ${t.name}: failed to store ${n.what} of ${userId(uid)}: ${String(err)}`);
       return;

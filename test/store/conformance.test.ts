@@ -939,7 +939,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     const b1 = [makeMsg(t1.name, 1, o.id, plus(NOW, 1)), makeMsg(t1.name, 2, m.id, plus(NOW, 2))];
     const b2 = [makeMsg(t2.name, 1, m.id, plus(NOW, 3))];
     await a.messageCommit([
-      { topic: t1.name, msgs: b1, readMarks: new Map([[m.id, 2]]) },
+      { topic: t1.name, msgs: b1, marks: new Map([[m.id, { recvSeqId: 2, readSeqId: 2 }]]) },
       { topic: t2.name, msgs: b2 },
     ]);
     expect(seqs(await a.messageGetAll(t1.name, o.id))).toEqual([2, 1]);

@@ -85,6 +85,19 @@ describe.each(kinds)('store facade on %s', (kind) => {
     expect((await store.messages.getAll(name, owner)).map((m) => m.seqId)).toEqual([3]);
   });
 
+  it('subs.moveMarks moves recv and read marks as notes do, sharing the commits of messages, and leaves updatedAt', async () => {
+    const owner = await newUser();
+    const name = grpName(store.newUid());
+    await store.topics.create({ name, state: 0, stateAt: null, useBt: false, owner, access: { auth: MODE_CPUBLIC, anon: 0 }, seqId: 0, delId: 0, public: null, trusted: null, tags: [], aux: null });
+    const before = await store.subs.get(name, owner, false);
+    // A message and a note of the same turn go out together; each settles once stored.
+    await Promise.all([store.messages.saveAll(name, [makeMsg(name, 1, owner, NOW), makeMsg(name, 2, owner, NOW)]), store.subs.moveMarks(name, owner, { recvSeqId: 2 })]);
+    expect(await store.subs.get(name, owner, false)).toMatchObject({ recvSeqId: 2, readSeqId: 0, updatedAt: before?.updatedAt });
+    await store.subs.moveMarks(name, owner, { recvSeqId: 2, readSeqId: 1 });
+    expect(await store.subs.get(name, owner, false)).toMatchObject({ recvSeqId: 2, readSeqId: 1, updatedAt: before?.updatedAt });
+    expect((await store.topics.get(name))?.seqId).toBe(2);
+  });
+
   it('auth records are named by scheme and value, and read back without the prefix', async () => {
     const uid = await newUser();
     const login = `u${rnd()}`.slice(0, 16);

@@ -11,6 +11,7 @@ import type {
   Message,
   MessageBatch,
   QueryOpt,
+  SeqMarks,
   Subscription,
   SubscriptionUpdate,
   Topic,
@@ -225,10 +226,11 @@ export interface Adapter {
   messageSave(msg: Message): Promise<void>;
   /**
    * Inserts messages of one topic and advances the topic's seq and touched time, in one
-   * transaction (group commit). Sets each message's `id`. `readMarks` (user → seq) move those
-   * subscriptions' read and recv marks in the same transaction, leaving their `updatedAt` alone.
+   * transaction (group commit). Sets each message's `id`. `marks` move those subscriptions' recv
+   * (and read) marks in the same transaction, leaving their `updatedAt` alone; with no messages,
+   * only the marks are stored.
    */
-  messageSaveAll(topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>): Promise<void>;
+  messageSaveAll(topic: string, msgs: Message[], marks?: ReadonlyMap<Uid, SeqMarks>): Promise<void>;
   /**
    * What {@link messageSaveAll} does for each batch (of any topics, each topic at most once), all
    * in one transaction: every batch is stored, or none is.

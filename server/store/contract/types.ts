@@ -252,10 +252,16 @@ export type SubscriptionUpdate = Partial<
   Pick<Subscription, 'updatedAt' | 'deletedAt' | 'delId' | 'recvSeqId' | 'readSeqId' | 'modeWant' | 'modeGiven' | 'private'>
 >;
 
-/** Messages of one topic to store together, with the read marks that move with them. */
+/** Where a subscriber's recv mark (and read mark, when given) move. */
+export interface SeqMarks {
+  readonly recvSeqId: number;
+  readonly readSeqId?: number;
+}
+
+/** Messages of one topic to store together (none for marks alone), and the marks that move with them. */
 export interface MessageBatch {
   readonly topic: string;
   readonly msgs: Message[];
-  /** Subscriptions whose read and recv marks move to the given seq (user → seq). */
-  readonly readMarks?: ReadonlyMap<Uid, number>;
+  /** Subscriptions of the topic whose marks move (user → marks); their `updatedAt` stays. */
+  readonly marks?: ReadonlyMap<Uid, SeqMarks>;
 }

@@ -20,9 +20,10 @@ const MAX_BATCHES_PER_COMMIT = 256;
  * then committed alone, so only the batch the database refuses fails (and its topic tries its
  * messages one by one, as before). A single batch goes to the adapter's own `messageSaveAll`.
  *
- * Callers must not hand in a topic's next batch before its previous one settled (topics commit
- * their messages in order), so batches in flight at once never touch the same topic's rows. The
- * queue holds at most one batch per live topic.
+ * A topic hands in its next messages only after its previous batch settled (seq ids stay in
+ * order); marks of notes may be in flight beside them. Over a pool, commits that touch the same
+ * rows wait for each other, and one the database aborts (a deadlock) is retried batch by batch.
+ * The queue holds at most a batch of messages and a few of marks per live topic.
  */
 export class GroupCommit {
   readonly #a: Adapter;
@@ -75,7 +76,7 @@ export class GroupCommit {
     }
     for (const w of group) {
       try {
-        await this.#a.messageSaveAll(w.batch.topic, w.batch.msgs, w.batch.readMarks);
+        await this.#a.messageSaveAll(w.batch.topic, w.batch.msgs, w.batch.marks);
         w.resolve();
       } catch (err) {
         w.reject(err);

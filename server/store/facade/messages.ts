@@ -2,16 +2,17 @@ import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../contract/adapter.js';
 import { GroupCommit } from './group-commit.js';
 import { normalizeRanges } from '../contract/ranges.js';
-import type { DelMessage, DelRecord, Message, QueryOpt, Range } from '../contract/types.js';
+import type { DelMessage, DelRecord, Message, QueryOpt, Range, SeqMarks } from '../contract/types.js';
 
 /** Messages (`store.messages`) and the log of their deletions. */
 export class Messages {
   readonly #a: Adapter;
   readonly #commits: GroupCommit;
 
-  constructor(adapter: Adapter) {
+  /** `commits` batches the saves with those of other topics (one per store). */
+  constructor(adapter: Adapter, commits: GroupCommit = new GroupCommit(adapter)) {
     this.#a = adapter;
-    this.#commits = new GroupCommit(adapter);
+    this.#commits = commits;
   }
 
   /** Inserts one message and sets its `id` to the row id; the topic's seq is left alone. */
@@ -32,7 +33,7 @@ export class Messages {
     if (msgs.length === 0) {
       return Promise.resolve();
     }
-    return this.#commits.add({ topic, msgs, readMarks: markRead === false ? undefined : lastBySender(msgs, markRead) });
+    return this.#commits.add({ topic, msgs, marks: markRead === false ? undefined : lastBySender(msgs, markRead) });
   }
 
   /** Messages visible to `forUser` (not hard-deleted, not soft-deleted for them), newest first. */
@@ -89,11 +90,12 @@ export class Messages {
 }
 
 /** Each sender's last seq in `msgs`, for the senders `accept` takes (all with `true`). */
-function lastBySender(msgs: readonly Message[], accept: true | ((sender: Uid) => boolean)): Map<Uid, number> {
-  const last = new Map<Uid, number>();
+function lastBySender(msgs: readonly Message[], accept: true | ((sender: Uid) => boolean)): Map<Uid, SeqMarks> {
+  const last = new Map<Uid, SeqMarks>();
   for (const m of msgs) {
     if (m.from !== 0n && (accept === true || accept(m.from))) {
-      last.set(m.from, Math.max(last.get(m.from) ?? 0, m.seqId));
+      const seq = Math.max(last.get(m.from)?.recvSeqId ?? 0, m.seqId);
+      last.set(m.from, { recvSeqId: seq, readSeqId: seq });
     }
   }
   return last;

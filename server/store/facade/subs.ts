@@ -1,7 +1,8 @@
 import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../contract/adapter.js';
 import { StoreError } from '../contract/errors.js';
-import type { QueryOpt, Subscription, SubscriptionUpdate } from '../contract/types.js';
+import type { QueryOpt, SeqMarks, Subscription, SubscriptionUpdate } from '../contract/types.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * A subscription record with the given modes, created at `at` (now by default), with no read,
@@ -26,9 +27,12 @@ export function newSubscription(user: Uid, topic: string, want: number, given: n
 /** Subscriptions (`store.subs`): a user's relation to a topic, its modes and its marks. */
 export class Subs {
   readonly #a: Adapter;
+  readonly #commits: GroupCommit;
 
-  constructor(adapter: Adapter) {
+  /** `commits` batches marks with the messages of the same turn (one per store). */
+  constructor(adapter: Adapter, commits: GroupCommit = new GroupCommit(adapter)) {
     this.#a = adapter;
+    this.#commits = commits;
   }
 
   /**
@@ -66,6 +70,15 @@ export class Subs {
   /** Updates one subscription, or every subscription of the topic when `user` is zero. */
   update(topic: string, user: Uid, update: SubscriptionUpdate): Promise<void> {
     return this.#a.subsUpdate(topic, user, update);
+  }
+
+  /**
+   * Moves a subscriber's recv mark (and read mark, when given) as a `{note}` does, in the next
+   * group commit with the messages and marks of other topics; settles once committed. The
+   * subscription's `updatedAt` stays (contact lists asked with `ims` do not report it).
+   */
+  moveMarks(topic: string, user: Uid, marks: SeqMarks): Promise<void> {
+    return this.#commits.add({ topic, msgs: [], marks: new Map([[user, marks]]) });
   }
 
   /** Soft-deletes one live subscription and forgets the user's soft-deleted messages there; `not-found` if none. */

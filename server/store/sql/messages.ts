@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
 import { idsToRanges, rangeEnd } from '../contract/ranges.js';
-import type { DelMessage, DelRecord, Message, MessageBatch, QueryOpt, Range } from '../contract/types.js';
+import type { DelMessage, DelRecord, Message, MessageBatch, QueryOpt, Range, SeqMarks } from '../contract/types.js';
 import { idFromDb, messageFromRow } from './codec.js';
 import { inTx, MAX_MESSAGE_RESULTS, rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, encodeJson, encodeTime } from './dialect.js';
@@ -36,15 +36,17 @@ export async function messageSave(ctx: Ctx, msg: Message): Promise<void> {
   await insertMessage(ctx, msg);
 }
 
-export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>): Promise<void> {
-  if (msgs.length === 0) {
+export async function messageSaveAll(ctx: Ctx, topic: string, msgs: Message[], marks?: ReadonlyMap<Uid, SeqMarks>): Promise<void> {
+  if (isEmpty({ topic, msgs, marks })) {
     return;
   }
-  await inTx(ctx, (tx) => saveBatch(tx, { topic, msgs, readMarks }));
+  await inTx(ctx, (tx) => saveBatch(tx, { topic, msgs, marks }));
 }
 
+const isEmpty = (b: MessageBatch) => b.msgs.length === 0 && (b.marks?.size ?? 0) === 0;
+
 export async function messageCommit(ctx: Ctx, batches: readonly MessageBatch[]): Promise<void> {
-  if (batches.every((b) => b.msgs.length === 0)) {
+  if (batches.every(isEmpty)) {
     return;
   }
   await inTx(ctx, async (tx) => {
@@ -54,18 +56,17 @@ export async function messageCommit(ctx: Ctx, batches: readonly MessageBatch[]):
   });
 }
 
-/** One topic's messages, its seq and touched time, and the read marks that go with them (in `tx`). */
+/** One topic's messages, its seq and touched time, and the marks that go with them (in `tx`). */
 async function saveBatch(tx: Ctx, b: MessageBatch): Promise<void> {
-  if (b.msgs.length === 0) {
-    return;
+  if (b.msgs.length > 0) {
+    for (const m of b.msgs) {
+      await insertMessage(tx, m);
+    }
+    const last = b.msgs.reduce((x, y) => (y.seqId > x.seqId ? y : x));
+    await tx.db('topics').where('name', b.topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
   }
-  for (const m of b.msgs) {
-    await insertMessage(tx, m);
-  }
-  const last = b.msgs.reduce((x, y) => (y.seqId > x.seqId ? y : x));
-  await tx.db('topics').where('name', b.topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
-  for (const [user, seq] of b.readMarks ?? []) {
-    await subsUpdate(tx, b.topic, user, { recvSeqId: seq, readSeqId: seq });
+  for (const [user, marks] of b.marks ?? []) {
+    await subsUpdate(tx, b.topic, user, marks.readSeqId === undefined ? { recvSeqId: marks.recvSeqId } : { recvSeqId: marks.recvSeqId, readSeqId: marks.readSeqId });
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   FileDef,
   Message,
   MessageBatch,
+  SeqMarks,
   QueryOpt,
   Subscription,
   SubscriptionUpdate,
@@ -180,7 +181,7 @@ export class SqlAdapter implements Adapter {
   findOne = (tag: string) => find.findOne(this.ctx, tag);
 
   messageSave = (msg: Message) => messages.messageSave(this.ctx, msg);
-  messageSaveAll = (topic: string, msgs: Message[], readMarks?: ReadonlyMap<Uid, number>) => messages.messageSaveAll(this.ctx, topic, msgs, readMarks);
+  messageSaveAll = (topic: string, msgs: Message[], marks?: ReadonlyMap<Uid, SeqMarks>) => messages.messageSaveAll(this.ctx, topic, msgs, marks);
   messageCommit = (batches: readonly MessageBatch[]) => messages.messageCommit(this.ctx, batches);
   messageGetAll = (topic: string, forUser: Uid, opts?: QueryOpt) => messages.messageGetAll(this.ctx, topic, forUser, opts);
   messageDeleteList = (topic: string, toDel: DelMessage | null) => messages.messageDeleteList(this.ctx, topic, toDel);

@@ -104,6 +104,12 @@ describe('GroupCommit', () => {
     expect(fake.maxInFlight).toBe(3);
   });
 
+  it('takes marks without messages (notes) into the same commit as the messages of the turn', async () => {
+    const { fake, commits } = setup();
+    await Promise.all([commits.add(batch('a')), commits.add({ topic: 'b', msgs: [], marks: new Map([[1n, { recvSeqId: 3 }]]) })]);
+    expect(fake.commits).toEqual([['a', 'b']]);
+  });
+
   it('fails only the batch the database refuses: the others of its commit are stored alone', async () => {
     const { fake, commits } = setup();
     const results = await Promise.allSettled(['a', 'poison', 'b'].map((t) => commits.add(batch(t))));
