@@ -91,7 +91,7 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     if (msg.head) data.head = msg.head;
     t.presSubsOffline('msg', { seq: msg.seqId, actor: userId(req.asUser) }, { filterIn: MODE_READ }, true);
     const out: ServerMessage = { data };
-    t.broadcast(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined }, (uid, chan) => t.forUser(out, uid, chan));
+    t.fanOut(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined });
     t.env.plugins.message(data);
     t.env.push.send(pushForData(t, req.asUser, data));
   }

@@ -86,5 +86,5 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
   if (noteSeq > 0) info.seq = noteSeq;
   if (n.what === 'data' && n.payload !== undefined) info.payload = n.payload;
   if (n.event) info.event = n.event;
-  t.broadcast({ info }, { skipSid: req.sess.sid }, (u, c) => t.forUser({ info }, u, c));
+  t.fanOut({ info }, { skipSid: req.sess.sid });
 }

@@ -13,6 +13,7 @@ import { deleteMessages, flushPublished, type PendingPub } from './conv-messages
 import { deleteConversation, deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
 import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subscribe.js';
 import { presOfflineFilter, presToUser, type PresParams } from './presence.js';
+import { recipientView } from './recipient-view.js';
 import type { Routed } from './routed.js';
 import { Topic, type BroadcastFilter, type PerSession, type PerUser } from './topic.js';
 
@@ -251,7 +252,7 @@ export abstract class ConvTopic extends Topic {
     }
     if (msg.kind === 'info') {
       const info = msg.info;
-      this.broadcast({ info }, { skipSid: msg.skipSid, skipTopic: msg.skipTopic }, (uid, chan) => this.forUser({ info }, uid, chan));
+      this.fanOut({ info }, { skipSid: msg.skipSid, skipTopic: msg.skipTopic });
       return;
     }
     const p = msg.pres;
@@ -268,21 +269,17 @@ export abstract class ConvTopic extends Topic {
     }
     const f: BroadcastFilter = { skipSid: msg.skipSid, skipTopic: msg.skipTopic, filterIn: msg.filterIn, filterOut: msg.filterOut, singleUser: msg.singleUser, excludeUser: msg.excludeUser };
     const pres = msg.pres;
-    this.broadcast({ pres }, f, (uid, chan) => this.forUser({ pres }, uid, chan));
+    this.fanOut({ pres }, f);
   }
 
   /** A message as one subscriber sees it: its own name of the topic; channel readers get no `from`. */
   forUser(msg: ServerMessage, uid: Uid, isChanSub: boolean): ServerMessage {
-    const name = isChanSub ? 'chn' + this.name.slice(3) : this.original(uid);
-    if ('data' in msg) {
-      if (msg.data.topic === name && !isChanSub) return msg;
-      const data = { ...msg.data, topic: name };
-      if (isChanSub) delete data.from;
-      return { data };
-    }
-    if ('pres' in msg) return msg.pres.topic === name ? msg : { pres: { ...msg.pres, topic: name } };
-    if ('info' in msg) return msg.info.topic === name ? msg : { info: { ...msg.info, topic: name } };
-    return msg;
+    return recipientView(msg, isChanSub ? 'chn' + this.name.slice(3) : this.original(uid), isChanSub);
+  }
+
+  /** Broadcasts one message object with its per-recipient views (one encoding per view). */
+  fanOut(msg: ServerMessage, f: BroadcastFilter): void {
+    this.broadcast(msg, f, (uid, chan) => this.forUser(msg, uid, chan));
   }
 
   /** Presence to the sessions attached here (the reference's `presSubsOnline`). */
@@ -290,7 +287,7 @@ export abstract class ConvTopic extends Topic {
     const actor = params.actor && params.actor !== src ? params.actor : undefined;
     const target = params.target && params.target !== src ? params.target : undefined;
     const pres = { topic: this.xoriginal, what, src: src || undefined, dacs: params.dacs, act: actor, tgt: target, seq: params.seq, clear: params.clear, delseq: params.delseq };
-    this.broadcast({ pres }, f, (uid, chan) => this.forUser({ pres }, uid, chan));
+    this.fanOut({ pres }, f);
   }
 
   /** Presence to the `me` of every subscriber (not attached here when `offlineOnly`). */
@@ -344,9 +341,7 @@ export abstract class ConvTopic extends Topic {
     } else if (!was && is && this.cat === 'grp' && !isChan) {
       this.presSingleUserOffline(uid, newWant & newGiven, '?unkn+en', {});
     }
-    this.broadcast({ pres: { topic: this.xoriginal, what: 'acs', dacs: params.dacs, act: params.actor !== target ? params.actor : undefined } }, { singleUser: target, skipSid }, (u, c) =>
-      this.forUser({ pres: { topic: this.xoriginal, what: 'acs', dacs: params.dacs, act: params.actor !== target ? params.actor : undefined } }, u, c),
-    );
+    this.fanOut({ pres: { topic: this.xoriginal, what: 'acs', dacs: params.dacs, act: params.actor !== target ? params.actor : undefined } }, { singleUser: target, skipSid });
     this.presSingleUserOffline(uid, newWant & newGiven, 'acs', params, skipSid, true);
   }
 

@@ -312,7 +312,9 @@ export abstract class Topic {
    * cannot keep up are dropped. `perUser` adjusts the message per recipient (p2p names).
    */
   broadcast(msg: ServerMessage, f: BroadcastFilter = {}, perUser?: (uid: Uid, isChanSub: boolean) => ServerMessage): void {
-    for (const [sess, pssd] of [...this.sessions]) {
+    // No copy of the map: a session dropped by a failed send is deleted from it, which a Map's
+    // iteration tolerates, and a copy per broadcast is O(members) garbage for every join.
+    for (const [sess, pssd] of this.sessions) {
       if (f.skipSid && sess.sid === f.skipSid) continue;
       if ('pres' in msg) {
         if (f.skipTopic && sess.subs.has(f.skipTopic)) continue;

@@ -62,11 +62,12 @@ export class WebsocketTransport {
       this.log.warn(`ws: refused a connection: ${refused}`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, socket));
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const remoteAddr = remoteAddrOf(req, this.opts.useXForwardedFor);
+    const cork = corkForTurn(socket);
     let open = true;
     const conn: Connection = {
       kind: 'ws',
@@ -80,6 +81,7 @@ export class WebsocketTransport {
         if (ws.bufferedAmount > SEND_QUEUE_LIMIT * this.opts.maxMessageSize) {
           return false;
         }
+        cork();
         ws.send(encodeServerJson(msg));
         return true;
       },
@@ -162,4 +164,27 @@ export class WebsocketTransport {
     }
     this.wss.close();
   }
+}
+
+/**
+ * Returns a function that corks `socket` until the end of the current event-loop turn: the
+ * frames written to one socket in one turn (a burst of broadcasts, a reply and its presence) go
+ * to the kernel in one write instead of one syscall and TCP segment each. Order is kept (corking
+ * only delays the flush) and nothing is held past the turn: the socket is uncorked in the check
+ * phase of the same loop iteration. Corked bytes still count in the socket's `writableLength`,
+ * so `bufferedAmount` and the send queue limit see them as before.
+ */
+function corkForTurn(socket: Duplex): () => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (!corked && !socket.destroyed) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+  };
 }

@@ -199,10 +199,17 @@ export function serverMessageToJson(msg: ServerMessage): Json {
 
 const cache = new WeakMap<ServerMessage, string>();
 
+/**
+ * How many server messages {@link encodeServerJson} has actually encoded (cache misses) since the
+ * process started. Only ever grows; tests read it to check that a broadcast is encoded once.
+ */
+export const serverJsonEncodings = { count: 0 };
+
 /** The JSON text of a server message, cached per message object. */
 export function encodeServerJson(msg: ServerMessage): string {
   let text = cache.get(msg);
   if (text === undefined) {
+    serverJsonEncodings.count++;
     text = JSON.stringify(serverMessageToJson(msg));
     cache.set(msg, text);
   }

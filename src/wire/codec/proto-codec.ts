@@ -84,10 +84,17 @@ function parse(type: Type, data: Uint8Array): Obj {
 
 const serverCache = new WeakMap<ServerMessage, Buffer>();
 
+/**
+ * How many server messages {@link serializeServerMsg} has actually encoded (cache misses) since
+ * the process started. Only ever grows; tests read it to check that a broadcast is encoded once.
+ */
+export const serverProtoEncodings = { count: 0 };
+
 /** The bytes of a server message, cached per message object (a broadcast is encoded once). */
 export function serializeServerMsg(msg: ServerMessage): Buffer {
   let buf = serverCache.get(msg);
   if (!buf) {
+    serverProtoEncodings.count++;
     const { serverMsgType } = protoTypes();
     buf = toBuffer(serverMsgType.encode(serverMsgType.fromObject(encodeServerProto(msg))).finish());
     serverCache.set(msg, buf);
