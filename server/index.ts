@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { ConfigError } from '../src/config/errors.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
@@ -275,7 +276,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs, maxHeld: config.limits.inbound_queue }, log);
   const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
-  const tls = config.tls.enabled ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file } : undefined;
+  const tls = config.tls.enabled ? tlsFiles(config.tls) : undefined;
   // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
   const webAppOptions = {
     mount: config.static_mount,
@@ -383,4 +384,18 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
 /** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */
 function grpcListenAddress(listen: string): string {
   return listen.startsWith(':') ? `0.0.0.0${listen}` : listen;
+}
+
+/**
+ * The certificate and key files of `tls`, refused at start when one is missing: with only
+ * `tls.autocert` (ACME, not implemented yet) or nothing, HTTPS could not start.
+ */
+function tlsFiles(tls: TinodeConfig['tls']): { certFile: string; keyFile: string } {
+  if (tls.cert_file && tls.key_file) {
+    return { certFile: tls.cert_file, keyFile: tls.key_file };
+  }
+  if (tls.autocert) {
+    throw new ConfigError('tls.autocert', 'certificates from an ACME CA are not supported yet', 'tls.cert_file and tls.key_file (PEM files) instead');
+  }
+  throw new ConfigError(tls.cert_file ? 'tls.key_file' : 'tls.cert_file', 'missing while tls.enabled is true', 'the path of a PEM file (or tls.enabled: false)');
 }
