@@ -1,6 +1,6 @@
 import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../contract/adapter.js';
-import { GroupCommit } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 import { normalizeRanges } from '../contract/ranges.js';
 import type { DelMessage, DelRecord, Message, QueryOpt, Range, SeqMarks } from '../contract/types.js';
 
@@ -10,7 +10,7 @@ export class Messages {
   readonly #commits: GroupCommit;
 
   /** `commits` batches the saves with those of other topics (one per store). */
-  constructor(adapter: Adapter, commits: GroupCommit = new GroupCommit(adapter)) {
+  constructor(adapter: Adapter, commits: GroupCommit) {
     this.#a = adapter;
     this.#commits = commits;
   }

@@ -2,7 +2,7 @@ import type { Uid } from '../../../src/model/uid.js';
 import type { Adapter } from '../contract/adapter.js';
 import { StoreError } from '../contract/errors.js';
 import type { QueryOpt, SeqMarks, Subscription, SubscriptionUpdate } from '../contract/types.js';
-import { GroupCommit } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 
 /**
  * A subscription record with the given modes, created at `at` (now by default), with no read,
@@ -30,7 +30,7 @@ export class Subs {
   readonly #commits: GroupCommit;
 
   /** `commits` batches marks with the messages of the same turn (one per store). */
-  constructor(adapter: Adapter, commits: GroupCommit = new GroupCommit(adapter)) {
+  constructor(adapter: Adapter, commits: GroupCommit) {
     this.#a = adapter;
     this.#commits = commits;
   }
