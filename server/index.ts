@@ -69,6 +69,8 @@ export interface Timings {
    * long, as the reference intends; 0 makes every session foreground from the start.
    */
   backgroundMs: number;
+  /** An operation that holds a topic's inbox longer than this is logged as a warning, once. */
+  slowTaskMs: number;
 }
 
 const DEFAULT_TIMINGS: Timings = {
@@ -78,6 +80,7 @@ const DEFAULT_TIMINGS: Timings = {
   topicIdleMs: 4_000,
   mediaGcGraceMs: DEFAULT_GC_GRACE_MS,
   backgroundMs: DEFAULT_BACKGROUND_MS,
+  slowTaskMs: 10_000,
 };
 
 export interface RunningServer {
@@ -225,7 +228,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   };
   const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
-  const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs);
+  const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs, timings.slowTaskMs);
   const sessions = new SessionRegistry<Session>();
   const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
   const ctx: ServerContext = {

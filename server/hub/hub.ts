@@ -5,6 +5,7 @@ import type { TopicEnv, TopicHost } from '../topic/env.js';
 import { createTopic } from '../topic/factory.js';
 import type { Routed } from '../topic/routed.js';
 import type { Topic } from '../topic/topic.js';
+import type { RunningTask } from '../request/serial-queue.js';
 import type { DelMsg, GetMsg, LeaveMsg, NoteMsg, PubMsg, SetMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { userId, type Uid } from '../../src/model/uid.js';
@@ -26,16 +27,20 @@ export class Hub implements TopicRouter, TopicHost {
   private readonly topics = new Map<string, Topic>();
   private readonly loading = new Map<string, Promise<Topic>>();
   private readonly timer: NodeJS.Timeout;
+  /** Slow operations already reported. */
+  private readonly reported = new WeakSet<RunningTask>();
   /** What every topic gets, with this hub as its host. */
   readonly env: TopicEnv;
 
   constructor(
     env: Omit<TopicEnv, 'host'>,
     private readonly idleTopicMs = 4000,
+    /** An operation holding a topic's inbox this long is reported (ms). */
+    private readonly slowTaskMs = 10_000,
   ) {
     this.env = { ...env, host: this };
-    // One sweep unloads idle topics instead of a timer per topic.
-    this.timer = setInterval(() => this.unloadIdle(), Math.max(250, Math.min(idleTopicMs, 5000)));
+    // One sweep unloads idle topics and reports stuck ones, instead of timers per topic.
+    this.timer = setInterval(() => this.sweep(), Math.max(250, Math.min(idleTopicMs, slowTaskMs / 2, 5000)));
     this.timer.unref();
   }
 
@@ -203,12 +208,19 @@ export class Hub implements TopicRouter, TopicHost {
     }
   }
 
-  private unloadIdle(): void {
+  private sweep(): void {
     const now = Date.now();
+    const tick = performance.now();
     for (const topic of this.topics.values()) {
       if (topic.idleSince !== null && now - topic.idleSince >= this.idleTopicMs) {
         this.topics.delete(topic.name);
         void topic.unload('idle');
+      }
+      const { running, queued } = topic.busy();
+      if (running && tick - running.since >= this.slowTaskMs && !this.reported.has(running)) {
+        // Once per operation: a topic stuck on one keeps every later request of it waiting.
+        this.reported.add(running);
+        this.env.log.warn(`topic ${topic.name}: ${running.label} has held the topic for ${((tick - running.since) / 1000).toFixed(1)} s; ${queued} operations wait behind it`);
       }
     }
   }

@@ -1,6 +1,14 @@
 interface Job {
   readonly task: () => Promise<void> | void;
   readonly done: () => void;
+  /** What the task is, for a report of a task that runs too long. */
+  readonly label: string;
+}
+
+/** The task running now: what it is and when it started (`performance.now()`, ms). */
+export interface RunningTask {
+  readonly label: string;
+  readonly since: number;
 }
 
 /**
@@ -12,9 +20,9 @@ interface Job {
 export class SerialQueue {
   private jobs: Job[] = [];
   /** A runner is scheduled or running. */
-  private running = false;
-  /** A task is running now. */
-  private inTask = false;
+  private active = false;
+  /** The task running now. */
+  private current: RunningTask | null = null;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -24,12 +32,12 @@ export class SerialQueue {
   ) {}
 
   /** Queues a task; the returned promise settles when the task has run or was dropped (never rejects). */
-  push(task: () => Promise<void> | void): Promise<void> {
+  push(task: () => Promise<void> | void, label = 'task'): Promise<void> {
     return new Promise<void>((done) => {
-      this.jobs.push({ task, done });
-      if (!this.running) {
+      this.jobs.push({ task, done, label });
+      if (!this.active) {
         // Tasks start in a later microtask, never inside the caller's code.
-        this.running = true;
+        this.active = true;
         queueMicrotask(() => void this.run());
       }
     });
@@ -37,7 +45,12 @@ export class SerialQueue {
 
   /** Tasks queued or running. */
   get size(): number {
-    return this.jobs.length + (this.inTask ? 1 : 0);
+    return this.jobs.length + (this.current ? 1 : 0);
+  }
+
+  /** The task running now, if any. */
+  get running(): RunningTask | null {
+    return this.current;
   }
 
   /** Drops every task not yet started; the running one finishes. */
@@ -51,7 +64,7 @@ export class SerialQueue {
 
   /** Settles when every task queued so far has run (or was dropped). */
   drain(): Promise<void> {
-    if (!this.running && this.jobs.length === 0) {
+    if (!this.active && this.jobs.length === 0) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -59,18 +72,18 @@ export class SerialQueue {
 
   private async run(): Promise<void> {
     for (let job = this.jobs.shift(); job; job = this.jobs.shift()) {
-      this.inTask = true;
+      this.current = { label: job.label, since: performance.now() };
       try {
         await job.task();
       } catch (err) {
         this.onError(err);
       } finally {
-        this.inTask = false;
+        this.current = null;
         job.done();
       }
       this.afterTask?.(this.jobs.length);
     }
-    this.running = false;
+    this.active = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) {

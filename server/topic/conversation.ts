@@ -233,7 +233,7 @@ export abstract class ConvTopic extends Topic {
           } finally {
             for (const p of batch) p.done();
           }
-        });
+        }, 'publish batch');
       }
     });
   }

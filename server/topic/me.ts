@@ -213,7 +213,7 @@ export class MeTopic extends Topic {
           this.userAgent = this.pendingUA;
           this.presUsersOfInterest('ua', this.userAgent);
         }
-      });
+      }, 'user agent change');
     }, UA_DELAY_MS);
     this.uaTimer.unref();
   }

@@ -6,7 +6,7 @@ import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { TopicEnv } from './env.js';
-import { SerialQueue } from '../request/serial-queue.js';
+import { SerialQueue, type RunningTask } from '../request/serial-queue.js';
 import { errorReply } from '../request/error-reply.js';
 import type { Request } from '../request/request.js';
 import type { Client } from '../request/client.js';
@@ -159,22 +159,22 @@ export abstract class Topic {
   }
 
   note(req: Request<NoteMsg>): Promise<void> {
-    return this.queue.push(() => (this.reachableBy(req.asUser) ? this.handleNote(req) : undefined));
+    return this.queue.push(() => (this.reachableBy(req.asUser) ? this.handleNote(req) : undefined), requestLabel(req));
   }
 
   /** Presence or info from another topic. */
   serverMessage(msg: Routed): void {
-    void this.queue.push(() => this.handleServerMessage(msg));
+    void this.queue.push(() => this.handleServerMessage(msg), `routed ${msg.kind}`);
   }
 
   /** A session went away without `{leave}`. */
   sessionGone(sess: Client): void {
-    void this.queue.push(() => this.detach(sess, false));
+    void this.queue.push(() => this.detach(sess, false), `detach of gone session ${sess.sid}`);
   }
 
   /** An attached background session came to the foreground: count it online and announce it. */
   sessionToForeground(sess: Client): void {
-    void this.queue.push(() => this.promote(sess));
+    void this.queue.push(() => this.promote(sess), `foreground of session ${sess.sid}`);
   }
 
   /** The session made a request (its user agent counts as the user's latest). */
@@ -190,7 +190,13 @@ export abstract class Topic {
       }
       this.sessions.clear();
       this.env.host.remove(this);
-    });
+    }, `unload (${reason})`);
+  }
+
+  /** The operation running in the inbox now, and how many wait behind it. */
+  busy(): { running: RunningTask | null; queued: number } {
+    const running = this.queue.running;
+    return { running, queued: this.queue.size - (running ? 1 : 0) };
   }
 
   /** Runs a request in the inbox; an error becomes its reply. */
@@ -212,7 +218,7 @@ export abstract class Topic {
         }
         req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
       }
-    });
+    }, requestLabel(req));
   }
 
   // ---- operations the kinds implement ----
@@ -355,4 +361,10 @@ export abstract class Topic {
     }
     await this.onForeground(sess, pssd.uid);
   }
+}
+
+/** How a slow-task report names a request: `{set id=12} of usr… (session …)`. */
+function requestLabel(req: Request): string {
+  const id = req.msg.id ? ` id=${req.msg.id}` : '';
+  return `{${req.msg.type}${id}} of ${userId(req.asUser)} (session ${req.sess.sid})`;
 }

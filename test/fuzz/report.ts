@@ -39,6 +39,7 @@ export function report(seed: string, r: RunResult, rssBoundMiB: number): string[
   const logFile = join(tmpdir(), `tinode-fuzz-${seed}-log.txt`);
   writeFileSync(logFile, [...r.srv.log.kinds].map(([kind, k]) => `×${k.count} ${kind}\n${k.example}\n`).join('\n'));
   const hung = topics.hung.map((h) => `; ${h.topic} HUNG from ${s1(h.since - times.fuzzStart)} s into the fuzzing (trace clock ${h.since.toFixed(0)})`).join('');
+  const ended = topics.ended.map((e) => `; the watch of ${e.topic} was ended by the server (${e.how}) ${s1(e.at - times.fuzzStart)} s into the fuzzing`).join('');
   return [
     `fuzz: seed ${seed}: ${sent} frames in ${s1(fuzzMs)} s (${Math.round(sent / (fuzzMs / 1000))}/s), whole test ${s1(times.end - times.started)} s`,
     `phases: server start ${s1(times.serverStarted - times.started)} s, setup ${s1(times.fuzzStart - times.serverStarted)} s, fuzzing ${s1(fuzzMs)} s, probes and control ${s1(times.end - times.fuzzEnd)} s`,
@@ -46,7 +47,7 @@ export function report(seed: string, r: RunResult, rssBoundMiB: number): string[
     ...r.slots.map(slotLine),
     `server RSS: ${rss.before.toFixed(0)} MiB before, peak ${rss.peak.toFixed(0)} MiB (bound ${rssBoundMiB}), ${rss.after.toFixed(0)} MiB after`,
     `control: ${c.sent} sent, ${c.answered} answered (p50 ${c.answerMs.p50.toFixed(0)} ms, max ${c.answerMs.max.toFixed(0)} ms), ${c.delivered} delivered (p50 ${c.deliveryMs.p50.toFixed(0)} ms, max ${c.deliveryMs.max.toFixed(0)} ms), longest silence ${c.longestSilenceMs.toFixed(0)} ms`,
-    `topic watch: ${topics.probes} probes of ${r.watched.length} topics; slowest answers (ms) ${JSON.stringify(topics.slowest)}${hung}`,
+    `topic watch: ${topics.probes} probes of ${r.watched.length} topics; slowest answers (ms) ${JSON.stringify(topics.slowest)}${hung}${ended}`,
     `users deleted during the run: ${deletedUsers(r) || 'none'}`,
     `findings: ${r.findings.summary()}`,
     r.findings.format(),

@@ -8,11 +8,17 @@ import { loginSample } from './setup.js';
  * own. A topic that stops answering has hung: every session that touches it after that hangs
  * too. The report says which topics hung and when (on the clock of the frame trace), so that
  * the frames sent just before can be looked at.
+ *
+ * A watching session the server ends (with `{ctrl 205 evicted}` or by closing its socket) stops
+ * watching and is reported apart with its user: the fuzz users may delete their own accounts,
+ * which evicts every session of theirs, this one too. The test decides whether it was expected.
  */
 
 export interface TopicWatchReport {
   /** Topics that never answered a probe for `hungAfterMs`, with the time the probe was sent. */
   hung: { topic: string; since: number }[];
+  /** Watches the server ended: the topic, the watching user (`usr…`), when and how. */
+  ended: { topic: string; uid: string; at: number; how: string }[];
   /** The slowest answer to a probe, by topic (ms). */
   slowest: Record<string, number>;
   probes: number;
@@ -23,6 +29,10 @@ interface Watched {
   topic: string;
   /** How the report names it: the topic, or "me of alice". */
   label: string;
+  /** The watching user (`usr…`). */
+  uid: string;
+  /** The server ended the watching session: when and how. */
+  ended: { at: number; how: string } | null;
   /** The probe in flight: its id and when it was sent. */
   pending: { id: string; at: number } | null;
   slowest: number;
@@ -38,13 +48,23 @@ export class TopicWatch {
     private readonly clients: RawClient[],
     private readonly hungAfterMs: number,
   ) {
+    const end = (client: RawClient, how: string) => {
+      for (const w of watched) {
+        if (w.client === client && !w.ended) w.ended = { at: performance.now(), how };
+      }
+    };
     for (const client of clients) {
+      client.ws.on('close', (code) => end(client, `socket closed (${code})`));
       // The probes' answers are read here; RawClient's own inbox would keep every broadcast.
       client.ws.removeAllListeners('message');
       client.ws.on('message', (d) => {
         const text = d.toString();
         if (text === '0') return;
-        const m = JSON.parse(text) as Record<string, { id?: unknown }>;
+        const m = JSON.parse(text) as Record<string, { id?: unknown; code?: unknown }>;
+        if (m.ctrl && m.ctrl.id === undefined && m.ctrl.code === 205) {
+          end(client, 'evicted');
+          return;
+        }
         const id = m.meta?.id ?? m.ctrl?.id;
         const w = watched.find((x) => x.client === client && x.pending?.id === id);
         if (!w?.pending) return;
@@ -61,21 +81,21 @@ export class TopicWatch {
   static async start(host: string, members: readonly string[], groups: readonly string[], users: readonly string[], hungAfterMs: number): Promise<TopicWatch> {
     const watched: Watched[] = [];
     const clients: RawClient[] = [];
-    const attach = async (client: RawClient, topic: string, label: string) => {
+    const attach = async (client: RawClient, uid: string, topic: string, label: string) => {
       const r = await client.reply({ sub: { id: `watch-${topic}`, topic } });
-      if (Number(r.ctrl?.code) < 300) watched.push({ client, topic, label, pending: null, slowest: 0, hungSince: null });
+      if (Number(r.ctrl?.code) < 300) watched.push({ client, uid, topic, label, ended: null, pending: null, slowest: 0, hungSince: null });
     };
     for (const login of members) {
-      const { client } = await loginSample(host, login);
+      const { client, user } = await loginSample(host, login);
       clients.push(client);
       for (const topic of groups) {
-        if (!watched.some((w) => w.topic === topic)) await attach(client, topic, topic);
+        if (!watched.some((w) => w.topic === topic)) await attach(client, user.uid, topic, topic);
       }
     }
     for (const login of users) {
-      const { client } = await loginSample(host, login);
+      const { client, user } = await loginSample(host, login);
       clients.push(client);
-      await attach(client, 'me', `me of ${login}`);
+      await attach(client, user.uid, 'me', `me of ${login}`);
     }
     return new TopicWatch(watched, clients, hungAfterMs);
   }
@@ -91,6 +111,7 @@ export class TopicWatch {
   private tick(): void {
     const now = performance.now();
     for (const w of this.watched) {
+      if (w.ended) continue;
       if (w.pending) {
         if (w.hungSince === null && now - w.pending.at > this.hungAfterMs) w.hungSince = w.pending.at;
         continue;
@@ -105,11 +126,13 @@ export class TopicWatch {
     if (this.timer) clearInterval(this.timer);
     const now = performance.now();
     for (const w of this.watched) {
-      if (w.pending && w.hungSince === null && now - w.pending.at > this.hungAfterMs) w.hungSince = w.pending.at;
+      if (!w.ended && w.pending && w.hungSince === null && now - w.pending.at > this.hungAfterMs) w.hungSince = w.pending.at;
     }
     for (const c of this.clients) c.close();
     return {
-      hung: this.watched.filter((w) => w.hungSince !== null).map((w) => ({ topic: w.label, since: w.hungSince ?? 0 })),
+      // A probe unanswered because its session was ended is not a hang of the topic.
+      hung: this.watched.filter((w) => w.hungSince !== null && (!w.ended || w.ended.at - w.hungSince > this.hungAfterMs)).map((w) => ({ topic: w.label, since: w.hungSince ?? 0 })),
+      ended: this.watched.flatMap((w) => (w.ended ? [{ topic: w.label, uid: w.uid, ...w.ended }] : [])),
       slowest: Object.fromEntries(this.watched.map((w) => [w.label, Math.round(w.slowest)])),
       probes: this.n,
     };

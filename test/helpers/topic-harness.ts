@@ -89,6 +89,11 @@ export interface TopicHarness {
   leave(c: FakeClient, topic: string, id: string, unsub?: boolean): Promise<void>;
   /** What the topics logged as warnings and errors, oldest first (they say why a request failed). */
   readonly warnings: string[];
+  /**
+   * Makes the store hold every message it is asked to save until the returned function is
+   * called: a database that stopped answering.
+   */
+  stallMessageSaves(): () => void;
   /** The messages of a topic as `asLogin` may read them in the store, oldest first. */
   stored(topic: string, asLogin: string): Promise<StoredMessage[]>;
   close(): Promise<void>;
@@ -107,8 +112,13 @@ const LIMITS: Limits = {
   publishBurst: 0,
 };
 
+export interface HarnessOptions {
+  /** The hub reports an operation holding a topic this long (ms); 10 s by default. */
+  slowTaskMs?: number;
+}
+
 /** Opens a fresh store with the sample data and a hub over it. */
-export async function openTopicHarness(): Promise<TopicHarness> {
+export async function openTopicHarness(opts: HarnessOptions = {}): Promise<TopicHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tinode-topic-'));
   const { config } = loadConfig(undefined, { db: `sqlite:${join(dir, 'tinode.db')}` });
   const store = await Store.open(config.store_config);
@@ -136,6 +146,7 @@ export async function openTopicHarness(): Promise<TopicHarness> {
       },
       // Topics stay loaded through a test: unloading is not what these tests are about.
       3_600_000,
+      opts.slowTaskMs,
     );
     return harness(hub, store, { users, groups, warnings }, dir);
   } catch (err) {
@@ -161,6 +172,17 @@ function harness(hub: Hub, store: Store, known: Pick<TopicHarness, 'users' | 'gr
       handle(c, { type: 'sub', id, topic, body: { get: { what } }, extra: null }, true, (req) => hub.join(req)),
     pub: (c, topic, id, content) => handle(c, { type: 'pub', id, topic, body: { content }, extra: null }, false, (req) => hub.publish(req)),
     leave: (c, topic, id, unsub = false) => handle(c, { type: 'leave', id, topic, body: { unsub }, extra: null }, false, (req) => hub.leave(req)),
+    stallMessageSaves() {
+      const { messages } = store;
+      const saveAll = messages.saveAll.bind(messages);
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      messages.saveAll = async (...args) => {
+        await gate;
+        return saveAll(...args);
+      };
+      return release;
+    },
     async stored(topic, asLogin) {
       const list = await store.messages.getAll(topic, uidOf(asLogin));
       return list.map((m) => ({ seq: m.seqId, from: userId(m.from), content: m.content })).sort((a, b) => a.seq - b.seq);
