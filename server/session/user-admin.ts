@@ -1,5 +1,4 @@
 import { ACT_DELETE } from '../plugins/config.js';
-import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
 import { reply } from '../../src/wire/replies.js';
@@ -64,7 +63,5 @@ export async function deleteUser(ctx: ServerContext, sess: Session, uid: Uid, ha
   const user = await ctx.store.users.get(uid);
   await ctx.store.users.delete(uid, hard);
   if (user) ctx.plugins.account(user, ACT_DELETE);
-  if (sess.authLvl !== AuthLevel.ROOT || sess.uid === uid) {
-    ctx.log.info(`user ${userId(uid)} deleted${hard ? ' (hard)' : ''}`);
-  }
+  ctx.log.info(`user ${userId(uid)} deleted${hard ? ' (hard)' : ''}${sess.uid === uid ? '' : ` by ${userId(sess.uid)}`}`);
 }

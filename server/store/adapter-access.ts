@@ -1,4 +1,6 @@
 import type { Adapter } from './contract/adapter.js';
+import type { Knex } from 'knex';
+import type { ConnectionSettings } from './sql/settings.js';
 import type { Store } from './store.js';
 
 /**
@@ -9,6 +11,7 @@ import type { Store } from './store.js';
 
 export type { Adapter, AdapterOptions, UidCodec } from './contract/adapter.js';
 export type { SqlAdapter } from './sql/sql-adapter.js';
+export type { WorkerAdapter } from './worker/worker-adapter.js';
 export { createAdapter } from './registry.js';
 
 let reveal: ((store: Store) => Adapter) | null = null;
@@ -27,4 +30,29 @@ export function adapterOf(store: Store): Adapter {
     throw new Error('the Store class is not loaded');
   }
   return reveal(store);
+}
+
+/**
+ * A knex instance on the database behind a store, to look at rows directly: the adapter's own
+ * (SQL adapters on the main thread), or a connection of the test's own when the adapter's
+ * connection lives in a worker thread.
+ */
+export async function rawDb(store: Store): Promise<Knex> {
+  const a = adapterOf(store) as Adapter & { db?: Knex; inspect?: () => Promise<Knex> };
+  if (a.inspect) {
+    return a.inspect();
+  }
+  if (a.db) {
+    return a.db;
+  }
+  throw new Error(`the ${a.name} adapter has no SQL database to look at`);
+}
+
+/** The connection settings of a store's SQL adapter. */
+export function connectionSettingsOf(store: Store): ConnectionSettings {
+  const a = adapterOf(store) as Adapter & { connectionSettings?: () => ConnectionSettings };
+  if (!a.connectionSettings) {
+    throw new Error(`the ${a.name} adapter has no connection settings`);
+  }
+  return a.connectionSettings();
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../src/config/errors.js';
 import type { Adapter, AdapterOptions } from './contract/adapter.js';
 
 /**
@@ -27,10 +28,24 @@ export async function createAdapter(name: string, options: AdapterOptions): Prom
   return factory ? factory(options) : null;
 }
 
-// One knex-based adapter serves the three SQL databases.
+// One knex-based adapter serves the three SQL databases. SQLite's connection lives in a worker
+// thread unless its config says `"worker": false`: its commits wait for the disk there.
 for (const name of ['sqlite', 'mysql', 'postgres'] as const) {
   registerAdapter(name, async (options) => {
+    if (name === 'sqlite' && sqliteWorker(options.config)) {
+      const { WorkerAdapter } = await import('./worker/worker-adapter.js');
+      return new WorkerAdapter(name, options);
+    }
     const { SqlAdapter } = await import('./sql/sql-adapter.js');
     return new SqlAdapter(name, options);
   });
+}
+
+/** `store_config.adapters.sqlite.worker`: true unless set to false. */
+function sqliteWorker(config: unknown): boolean {
+  const v = config && typeof config === 'object' ? (config as Record<string, unknown>).worker : undefined;
+  if (v === undefined || typeof v === 'boolean') {
+    return v !== false;
+  }
+  throw new ConfigError('store_config.adapters.sqlite.worker', `found ${JSON.stringify(v)}`, 'true (the database in a worker thread, the default) or false (on the main thread)');
 }

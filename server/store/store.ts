@@ -46,6 +46,10 @@ class KeyedIds implements UidCodec {
   decode(uid: Uid): bigint {
     return this.current.decode(uid);
   }
+
+  get key(): Uint8Array | null {
+    return this.gen?.key ?? null;
+  }
 }
 
 /**

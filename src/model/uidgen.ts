@@ -17,7 +17,11 @@ export class UidGenerator {
    * @param workerId snowflake worker id, 0..1023, unique per node.
    * @param key the 16-byte XTEA key (`uid_key`).
    */
-  constructor(workerId: number, key: Uint8Array) {
+  constructor(
+    workerId: number,
+    /** The key ids are encrypted with. */
+    readonly key: Uint8Array,
+  ) {
     this.snowflake = new Snowflake(workerId);
     this.cipher = new Xtea(key);
   }

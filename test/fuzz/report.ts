@@ -53,6 +53,7 @@ export function report(seed: string, r: RunResult, rssBoundMiB: number): string[
     r.findings.format(),
     'server log (warnings and errors, by kind):',
     ...[...r.srv.log.kinds].map(([kind, k]) => `  ×${k.count} ${kind}`),
+    ...(r.srv.log.warningsNotKept > 0 ? [`  (and ${r.srv.log.warningsNotKept} warnings of further kinds, counted only)`] : []),
     `(the server's warnings with examples and stacks: ${logFile})`,
   ];
 }

@@ -48,9 +48,9 @@ export class TopicWatch {
     private readonly clients: RawClient[],
     private readonly hungAfterMs: number,
   ) {
-    const end = (client: RawClient, how: string) => {
+    const end = (client: RawClient, how: string, topic?: string) => {
       for (const w of watched) {
-        if (w.client === client && !w.ended) w.ended = { at: performance.now(), how };
+        if (w.client === client && !w.ended && (topic === undefined || w.topic === topic)) w.ended = { at: performance.now(), how };
       }
     };
     for (const client of clients) {
@@ -62,7 +62,10 @@ export class TopicWatch {
         if (text === '0') return;
         const m = JSON.parse(text) as Record<string, { id?: unknown; code?: unknown }>;
         if (m.ctrl && m.ctrl.id === undefined && m.ctrl.code === 205) {
-          end(client, 'evicted');
+          // Evicted from one topic (its owner removed the user: every topic the session watches
+          // under that name), or the whole session (its account was deleted).
+          const topic = (m.ctrl as { topic?: string }).topic;
+          end(client, topic ? 'evicted from the topic' : 'evicted', topic);
           return;
         }
         const id = m.meta?.id ?? m.ctrl?.id;

@@ -152,11 +152,11 @@ export async function openStore(url: string): Promise<import('../../server/store
 async function withRawDb<T>(url: string, fn: (db: import('knex').Knex) => Promise<T>): Promise<T> {
   const { loadConfig } = await import('../../src/config/load.js');
   const { Store } = await import('../../server/store/store.js');
-  const { adapterOf } = await import('../../server/store/adapter-access.js');
+  const { rawDb } = await import('../../server/store/adapter-access.js');
   const { config } = loadConfig(undefined, { db: url });
   const store = await Store.open(config.store_config);
   try {
-    return await fn((adapterOf(store) as import('../../server/store/adapter-access.js').SqlAdapter).db);
+    return await fn(await rawDb(store));
   } finally {
     await store.close();
   }

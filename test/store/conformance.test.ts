@@ -19,7 +19,8 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { fndName, grpToChn, p2pName, userId, type Uid } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
 import { loadConfig } from '../../src/config/load.js';
-import { adapterOf, createAdapter, type Adapter, type SqlAdapter } from '../../server/store/adapter-access.js';
+import type { Knex } from 'knex';
+import { adapterOf, createAdapter, rawDb, type Adapter } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
 import { ObjState, UploadStatus, type Message, type Subscription, type Topic, type TopicUpdate, type User } from '../../server/store/contract/types.js';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
@@ -49,7 +50,11 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
   const NOW = sec(Date.now());
 
   const newUid = (): Uid => store.newUid();
-  const raw = () => (adapterOf(store) as SqlAdapter).db;
+  let rawKnex: Knex | undefined;
+  const raw = () => {
+    if (!rawKnex) throw new Error('raw() before the store is open');
+    return rawKnex;
+  };
 
   async function user(over: Partial<User> = {}, at = NOW): Promise<User> {
     const u = makeUser(newUid(), at, over);
@@ -92,6 +97,7 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     versionBeforeCreate = await outcome(a.getDbVersion());
     await store.createDb(false);
     await store.unlock();
+    rawKnex = await rawDb(store);
     // A second generator with the database's key: what the store stores must decode with it.
     ids = new UidGenerator(2, store.keys.uidKey);
   });
@@ -145,6 +151,8 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     await a.open();
     await a.open();
     expect(await a.getDbVersion()).toBe(116);
+    // A connection of the test's own may have closed with the adapter.
+    rawKnex = await rawDb(store);
   });
 
   it('ids: the codec round-trips and the database keeps the decoded value', async () => {

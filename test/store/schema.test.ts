@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapterOf, type SqlAdapter } from '../../server/store/adapter-access.js';
+import { connectionSettingsOf, rawDb } from '../../server/store/adapter-access.js';
 import type { Store } from '../../server/store/store.js';
 import { runTinode } from '../helpers/cli.js';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
@@ -7,10 +7,6 @@ import { describeColumns, describeIndexes } from '../helpers/introspect.js';
 import { REFERENCE_INDEXES, REFERENCE_MYSQL, toPostgres } from './reference-schema.js';
 
 const { kinds } = await testDbKinds();
-
-function sql(store: Store): SqlAdapter {
-  return adapterOf(store) as SqlAdapter;
-}
 
 describe.each(kinds)('schema on %s', (kind) => {
   let db: TestDb;
@@ -26,14 +22,14 @@ describe.each(kinds)('schema on %s', (kind) => {
   });
 
   it.runIf(kind !== 'sqlite')("has the reference server's tables, columns, types and indexes (version 116)", async () => {
-    const adapter = sql(store);
-    const database = adapter.connectionSettings().database;
-    const columns = await describeColumns(adapter.db, kind, database);
+    const k = await rawDb(store);
+    const database = connectionSettingsOf(store).database;
+    const columns = await describeColumns(k, kind, database);
     const expected = Object.fromEntries(
       Object.entries(REFERENCE_MYSQL).map(([t, cols]) => [t, kind === 'postgres' ? cols.map(toPostgres) : cols]),
     );
     expect(columns).toEqual(expected);
-    const indexes = await describeIndexes(adapter.db, kind, database);
+    const indexes = await describeIndexes(k, kind, database);
     for (const [table, names] of Object.entries(REFERENCE_INDEXES)) {
       expect(indexes[table] ?? [], table).toEqual(expect.arrayContaining(names));
     }
@@ -41,16 +37,15 @@ describe.each(kinds)('schema on %s', (kind) => {
   });
 
   it.runIf(kind === 'sqlite')('keeps the same tables and columns on SQLite', async () => {
-    const columns = await describeColumns(sql(store).db, kind, 'main');
+    const columns = await describeColumns(await rawDb(store), kind, 'main');
     for (const [table, cols] of Object.entries(REFERENCE_MYSQL)) {
       expect((columns[table] ?? []).map((c) => c.split(' ')[0]), table).toEqual(cols.map((c) => c.split(' ')[0]));
     }
   });
 
   it('upgrades a version 112 database to 116 without losing data', async () => {
-    const adapter = sql(store);
-    const k = adapter.db;
-    const database = adapter.connectionSettings().database;
+    const k = await rawDb(store);
+    const database = connectionSettingsOf(store).database;
     const fresh = { columns: await describeColumns(k, kind, database), indexes: await describeIndexes(k, kind, database) };
     await k('kvmeta').insert({ key: 'probe', value: 'kept' });
     if (kind === 'mysql') {

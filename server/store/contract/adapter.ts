@@ -294,6 +294,11 @@ export interface Adapter {
 export interface UidCodec {
   encode(stored: bigint): Uid;
   decode(uid: Uid): bigint;
+  /**
+   * The uid key in use, null while none is: an adapter that encodes ids elsewhere (in a worker
+   * thread) gives that place the same key. The same object while the key does not change.
+   */
+  readonly key: Uint8Array | null;
 }
 
 /** What an adapter factory receives. */
