@@ -91,7 +91,8 @@ async function runInitDb(opts: InitDbOptions): Promise<void> {
   warnings.forEach((w) => out.warn(w));
   const dataPath = opts.data ? resolveDataPath(opts.data) : undefined;
   const data = dataPath ? readDataFile(dataPath) : undefined;
-  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key });
+  // A one-shot command: no sockets to keep free, so no worker thread for the database.
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key, offThread: false });
   try {
     out.info(`Database: ${store.describe()}`);
     const state = await prepareDatabase(store, opts, out);

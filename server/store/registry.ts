@@ -28,11 +28,11 @@ export async function createAdapter(name: string, options: AdapterOptions): Prom
   return factory ? factory(options) : null;
 }
 
-// One knex-based adapter serves the three SQL databases. SQLite's connection lives in a worker
-// thread unless its config says `"worker": false`: its commits wait for the disk there.
+// One knex-based adapter serves the three SQL databases. A server's SQLite connection lives in a
+// worker thread unless its config says `"worker": false`: its commits wait for the disk there.
 for (const name of ['sqlite', 'mysql', 'postgres'] as const) {
   registerAdapter(name, async (options) => {
-    if (name === 'sqlite' && sqliteWorker(options.config)) {
+    if (name === 'sqlite' && sqliteWorker(options.config) && options.offThread === true) {
       const { WorkerAdapter } = await import('./worker/worker-adapter.js');
       return new WorkerAdapter(name, options);
     }

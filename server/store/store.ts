@@ -26,6 +26,12 @@ export interface StoreOptions {
   workerId?: number;
   /** `auth_config.token.key` as configured; "" (the default) means the database's own. */
   tokenKey?: string;
+  /**
+   * Whether the database connection may live in a worker thread where the adapter's config asks
+   * for one (SQLite's `worker`, on by default): what a server wants, whose event loop serves
+   * sockets; a one-shot command (`init-db`) has none to keep free. @default true
+   */
+  offThread?: boolean;
 }
 
 /** The adapter's id codec: refuses to work until the uid key of the database is resolved. */
@@ -121,7 +127,7 @@ export class Store {
   static async open(cfg: TinodeConfig['store_config'], opts: StoreOptions = {}): Promise<Store> {
     const name = cfg.use_adapter;
     const ids = new KeyedIds();
-    const adapter = await createAdapter(name, { config: cfg.adapters[name], maxResults: cfg.max_results, ids });
+    const adapter = await createAdapter(name, { config: cfg.adapters[name], maxResults: cfg.max_results, ids, offThread: opts.offThread ?? true });
     if (!adapter) {
       throw new ConfigError('store_config.use_adapter', `unknown adapter "${name}"`, `one of ${adapterNames().join(', ')}`);
     }

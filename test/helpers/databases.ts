@@ -154,7 +154,7 @@ async function withRawDb<T>(url: string, fn: (db: import('knex').Knex) => Promis
   const { Store } = await import('../../server/store/store.js');
   const { rawDb } = await import('../../server/store/adapter-access.js');
   const { config } = loadConfig(undefined, { db: url });
-  const store = await Store.open(config.store_config);
+  const store = await Store.open(config.store_config, { offThread: false });
   try {
     return await fn(await rawDb(store));
   } finally {

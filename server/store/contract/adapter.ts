@@ -308,4 +308,6 @@ export interface AdapterOptions {
   /** `store_config.max_results`. */
   maxResults: number;
   ids: UidCodec;
+  /** The connection may live in a worker thread, where the adapter's config asks for one. @default false */
+  offThread?: boolean;
 }

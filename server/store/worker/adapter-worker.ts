@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { UidGenerator } from '../../../src/model/uidgen.js';
 import type { Uid } from '../../../src/model/uid.js';
-import type { Adapter, UidCodec } from '../contract/adapter.js';
+import type { UidCodec } from '../contract/adapter.js';
 import { StoreError } from '../contract/errors.js';
 import type { Message, MessageBatch } from '../contract/types.js';
 import { SqlAdapter } from '../sql/sql-adapter.js';
