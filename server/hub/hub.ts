@@ -220,7 +220,8 @@ export class Hub implements TopicRouter, TopicHost {
       if (running && tick - running.since >= this.slowTaskMs && !this.reported.has(running)) {
         // Once per operation: a topic stuck on one keeps every later request of it waiting.
         this.reported.add(running);
-        this.env.log.warn(`topic ${topic.name}: ${running.label} has held the topic for ${((tick - running.since) / 1000).toFixed(1)} s; ${queued} operations wait behind it`);
+        const label = typeof running.label === 'string' ? running.label : running.label();
+        this.env.log.warn(`topic ${topic.name}: ${label} has held the topic for ${((tick - running.since) / 1000).toFixed(1)} s; ${queued} operations wait behind it`);
       }
     }
   }

@@ -1,13 +1,16 @@
 interface Job {
   readonly task: () => Promise<void> | void;
   readonly done: () => void;
-  /** What the task is, for a report of a task that runs too long. */
-  readonly label: string;
+  /** What the task is, for a report of a task that runs too long (made only then). */
+  readonly label: Label;
 }
+
+/** What a task is: text, or a function that makes it (the report is rare, tasks are many). */
+export type Label = string | (() => string);
 
 /** The task running now: what it is and when it started (`performance.now()`, ms). */
 export interface RunningTask {
-  readonly label: string;
+  readonly label: Label;
   readonly since: number;
 }
 
@@ -32,7 +35,7 @@ export class SerialQueue {
   ) {}
 
   /** Queues a task; the returned promise settles when the task has run or was dropped (never rejects). */
-  push(task: () => Promise<void> | void, label = 'task'): Promise<void> {
+  push(task: () => Promise<void> | void, label: Label = 'task'): Promise<void> {
     return new Promise<void>((done) => {
       this.jobs.push({ task, done, label });
       if (!this.active) {

@@ -159,22 +159,22 @@ export abstract class Topic {
   }
 
   note(req: Request<NoteMsg>): Promise<void> {
-    return this.queue.push(() => (this.reachableBy(req.asUser) ? this.handleNote(req) : undefined), requestLabel(req));
+    return this.queue.push(() => (this.reachableBy(req.asUser) ? this.handleNote(req) : undefined), () => requestLabel(req));
   }
 
   /** Presence or info from another topic. */
   serverMessage(msg: Routed): void {
-    void this.queue.push(() => this.handleServerMessage(msg), `routed ${msg.kind}`);
+    void this.queue.push(() => this.handleServerMessage(msg), msg.kind === 'pres' ? 'routed pres' : 'routed info');
   }
 
   /** A session went away without `{leave}`. */
   sessionGone(sess: Client): void {
-    void this.queue.push(() => this.detach(sess, false), `detach of gone session ${sess.sid}`);
+    void this.queue.push(() => this.detach(sess, false), () => `detach of gone session ${sess.sid}`);
   }
 
   /** An attached background session came to the foreground: count it online and announce it. */
   sessionToForeground(sess: Client): void {
-    void this.queue.push(() => this.promote(sess), `foreground of session ${sess.sid}`);
+    void this.queue.push(() => this.promote(sess), () => `foreground of session ${sess.sid}`);
   }
 
   /** The session made a request (its user agent counts as the user's latest). */
@@ -190,7 +190,7 @@ export abstract class Topic {
       }
       this.sessions.clear();
       this.env.host.remove(this);
-    }, `unload (${reason})`);
+    }, () => `unload (${reason})`);
   }
 
   /** The operation running in the inbox now, and how many wait behind it. */
@@ -218,7 +218,7 @@ export abstract class Topic {
         }
         req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
       }
-    }, requestLabel(req));
+    }, () => requestLabel(req));
   }
 
   // ---- operations the kinds implement ----

@@ -37,6 +37,8 @@ export interface Options {
   concurrency: number;
   timeout: number;
   sqliteSync: 'full' | 'normal';
+  /** SQLite's connection in a worker thread (the server's default) or on the main thread. */
+  sqliteWorker: boolean;
   deflate: boolean;
   cpuProf: boolean;
   reuseTarget: boolean;
@@ -86,6 +88,8 @@ Options (full run defaults; --quick values in brackets):
   --concurrency N          session opens in flight per load process, 50
   --timeout S              per-request timeout while opening sessions, 30
   --sqlite-sync MODE       full (the default of a real server) or normal
+  --sqlite-worker on|off   SQLite's connection in a worker thread (on, the server's default) or on
+                           the server's main thread (off: the figures before the worker)
   --deflate                offer permessage-deflate (off: clients of this bench do not compress)
   --server src|dist        the server from the sources through tsx (default; its RSS includes
                            about 50 MiB of the TypeScript loader) or the compiled bin/tinode
@@ -148,6 +152,7 @@ export function parseOptions(argv: string[]): Options | null {
       concurrency: { type: 'string' },
       timeout: { type: 'string' },
       'sqlite-sync': { type: 'string' },
+      'sqlite-worker': { type: 'string' },
       deflate: { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'reuse-target': { type: 'boolean' },
@@ -168,6 +173,10 @@ export function parseOptions(argv: string[]): Options | null {
   const sync = v['sqlite-sync'] ?? 'full';
   if (sync !== 'full' && sync !== 'normal') {
     throw new Error(`--sqlite-sync must be full or normal, not "${sync}"`);
+  }
+  const worker = v['sqlite-worker'] ?? 'on';
+  if (worker !== 'on' && worker !== 'off') {
+    throw new Error(`--sqlite-worker must be on or off, not "${worker}"`);
   }
   const o: Options = {
     quick: q,
@@ -196,6 +205,7 @@ export function parseOptions(argv: string[]): Options | null {
     concurrency: num(v.concurrency, 50, 'concurrency', 1),
     timeout: num(v.timeout, 30, 'timeout', 1),
     sqliteSync: sync,
+    sqliteWorker: worker === 'on',
     deflate: v.deflate === true,
     cpuProf: v['cpu-prof'] === true,
     reuseTarget: v['no-reuse-target'] ? false : (v['reuse-target'] ?? q),

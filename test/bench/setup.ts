@@ -53,6 +53,8 @@ export const BENCH_PASSWORD = 'bench123';
 export interface ServerSettings {
   /** `synchronous` of SQLite ("full" is the default of a real server). */
   sqliteSync: 'full' | 'normal';
+  /** SQLite's connection in a worker thread (the server's default). */
+  sqliteWorker: boolean;
   /** Largest group: the default 128 is far below the 1,500 members of scenario (b). */
   maxSubscribers: number;
   wsCompression: boolean;
@@ -64,7 +66,7 @@ function serverConfig(dbPath: string, s: ServerSettings): Record<string, unknown
     grpc_listen: '127.0.0.1:0',
     max_subscriber_count: s.maxSubscribers,
     ws_compression_disabled: !s.wsCompression,
-    store_config: { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync } } },
+    store_config: { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync, worker: s.sqliteWorker } } },
     // Accounts made by the bench have no email: do not ask them to validate one.
     acc_validation: { email: { required: [] } },
     // Every load process connects from 127.0.0.1 and publishes as fast as it is let: the limits
@@ -129,7 +131,7 @@ async function build(config: TinodeConfig, shape: Shape, log: (s: string) => voi
     ...config.store_config,
     adapters: { sqlite: { ...(config.store_config.adapters.sqlite as object), synchronous: 'normal' } },
   } as TinodeConfig['store_config'];
-  const store = await Store.open(storeConfig, { tokenKey: config.auth_config.token.key });
+  const store = await Store.open(storeConfig, { tokenKey: config.auth_config.token.key, offThread: false });
   try {
     await store.createDb(false);
     await store.unlock();

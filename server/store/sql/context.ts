@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Uid } from '../../../src/model/uid.js';
 import type { UidCodec } from '../contract/adapter.js';
 import type { Dialect } from './dialect.js';
+import { bindings as sqliteBindings, canGoDirect, prepared, withConnection } from './sqlite-direct.js';
 
 /** Reference's cap on messages per query (the session send queue holds 128). */
 export const MAX_MESSAGE_RESULTS = 100;
@@ -29,6 +30,13 @@ export async function inTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<T>
 
 /** Rows of a raw query, whatever the driver's result shape. */
 export async function rawRows(ctx: Ctx, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<Record<string, unknown>[]> {
+  if (canGoDirect(ctx)) {
+    // SQLite: the statement is prepared once per connection and kept.
+    return withConnection(ctx, (db) => {
+      const st = prepared(db, sql);
+      return st.reader ? (st.all(sqliteBindings(bindings)) as Record<string, unknown>[]) : (st.run(sqliteBindings(bindings)), []);
+    });
+  }
   const res: unknown = await ctx.db.raw(sql, bindings as Knex.RawBinding[]);
   switch (ctx.d.name) {
     case 'mysql':
