@@ -39,6 +39,8 @@ export interface Options {
   sqliteSync: 'full' | 'normal';
   /** SQLite's connection in a worker thread (the server's default) or on the main thread. */
   sqliteWorker: boolean;
+  /** The server's database as a `--db` URL; null for the bench's SQLite file. */
+  db: string | null;
   deflate: boolean;
   cpuProf: boolean;
   reuseTarget: boolean;
@@ -88,6 +90,9 @@ Options (full run defaults; --quick values in brackets):
   --concurrency N          session opens in flight per load process, 50
   --timeout S              per-request timeout while opening sessions, 30
   --sqlite-sync MODE       full (the default of a real server) or normal
+  --db URL                 the server's database instead of the bench's SQLite file, as tinode's
+                           --db takes it: mysql://root@127.0.0.1:3306/tinode_bench,
+                           postgres://postgres@127.0.0.1:5432/tinode_bench (made anew when built)
   --sqlite-worker on|off   SQLite's connection in a worker thread (on, the server's default) or on
                            the server's main thread (off: the figures before the worker)
   --deflate                offer permessage-deflate (off: clients of this bench do not compress)
@@ -153,6 +158,7 @@ export function parseOptions(argv: string[]): Options | null {
       timeout: { type: 'string' },
       'sqlite-sync': { type: 'string' },
       'sqlite-worker': { type: 'string' },
+      db: { type: 'string' },
       deflate: { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'reuse-target': { type: 'boolean' },
@@ -206,6 +212,7 @@ export function parseOptions(argv: string[]): Options | null {
     timeout: num(v.timeout, 30, 'timeout', 1),
     sqliteSync: sync,
     sqliteWorker: worker === 'on',
+    db: v.db ?? null,
     deflate: v.deflate === true,
     cpuProf: v['cpu-prof'] === true,
     reuseTarget: v['no-reuse-target'] ? false : (v['reuse-target'] ?? q),

@@ -41,8 +41,9 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const shape = shapeOf(opts);
   const dir = join(opts.workdir, `u${shape.users}-g${shape.groupMembers}-p${shape.pairs}-r${shape.historyReaders}-h${shape.historyMessages}`);
+  if (opts.db) log(`database: ${opts.db}`);
   log(`bench: ${opts.quick ? 'quick run' : 'full run'}: ${opts.scenarios.join(', ')} over ${opts.transports.join(', ')}, targets ${opts.targets.join(', ')}`);
-  const data = await prepare(dir, shape, { sqliteSync: opts.sqliteSync, sqliteWorker: opts.sqliteWorker, maxSubscribers: Math.max(128, opts.groupMembers + 10), wsCompression: opts.deflate }, opts.fresh, log);
+  const data = await prepare(dir, shape, { sqliteSync: opts.sqliteSync, sqliteWorker: opts.sqliteWorker, db: opts.db, maxSubscribers: Math.max(128, opts.groupMembers + 10), wsCompression: opts.deflate }, opts.fresh, log);
   const results: ScenarioResult[] = [];
   const failures: string[] = [];
   const has = (s: string) => opts.scenarios.includes(s as Options['scenarios'][number]);

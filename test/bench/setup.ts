@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDbUrl } from '../../src/config/db-url.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
 import { MODE_CAUTH, MODE_CFULL, MODE_CP2P, MODE_CPUBLIC, MODE_NONE } from '../../src/model/access.js';
@@ -40,6 +41,8 @@ export interface BenchData {
 
 interface Saved {
   shape: Shape;
+  /** The `--db` URL it was built on; absent for the bench's SQLite file. */
+  db?: string;
   version: number;
   users: { login: string; id: string }[];
   group: string;
@@ -55,9 +58,19 @@ export interface ServerSettings {
   sqliteSync: 'full' | 'normal';
   /** SQLite's connection in a worker thread (the server's default). */
   sqliteWorker: boolean;
+  /** Another database than the bench's SQLite file: a `--db` URL (`mysql://…`, `postgres://…`). */
+  db: string | null;
   /** Largest group: the default 128 is far below the 1,500 members of scenario (b). */
   maxSubscribers: number;
   wsCompression: boolean;
+}
+
+function storeConfig(dbPath: string, s: ServerSettings): Record<string, unknown> {
+  if (s.db) {
+    const { adapter, config } = parseDbUrl(s.db, '--db');
+    if (adapter !== 'sqlite') return { use_adapter: adapter, adapters: { [adapter]: config } };
+  }
+  return { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync, worker: s.sqliteWorker } } };
 }
 
 function serverConfig(dbPath: string, s: ServerSettings): Record<string, unknown> {
@@ -66,7 +79,7 @@ function serverConfig(dbPath: string, s: ServerSettings): Record<string, unknown
     grpc_listen: '127.0.0.1:0',
     max_subscriber_count: s.maxSubscribers,
     ws_compression_disabled: !s.wsCompression,
-    store_config: { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync, worker: s.sqliteWorker } } },
+    store_config: storeConfig(dbPath, s),
     // Accounts made by the bench have no email: do not ask them to validate one.
     acc_validation: { email: { required: [] } },
     // Every load process connects from 127.0.0.1 and publishes as fast as it is let: the limits
@@ -84,23 +97,27 @@ export async function prepare(dir: string, shape: Shape, settings: ServerSetting
   mkdirSync(dir, { recursive: true });
   const dbPath = join(dir, 'tinode.db');
   const configPath = join(dir, 'tinode.conf');
-  const savedPath = join(dir, 'bench-data.json');
   writeFileSync(configPath, JSON.stringify(serverConfig(dbPath, settings), null, 2));
   const { config } = loadConfig(configPath, {});
 
+  const db = settings.db && !settings.db.startsWith('sqlite:') ? settings.db : undefined;
+  // One saved description per database: the SQLite file's, or the URL's.
+  const savedPath = join(dir, db ? `bench-data-${db.replace(/[^a-z0-9]+/gi, '_')}.json` : 'bench-data.json');
   let saved: Saved | null = null;
-  if (!fresh && existsSync(savedPath) && existsSync(dbPath)) {
+  if (!fresh && existsSync(savedPath) && (db !== undefined || existsSync(dbPath))) {
     const s = JSON.parse(readFileSync(savedPath, 'utf8')) as Saved;
-    if (s.version === VERSION && JSON.stringify(s.shape) === JSON.stringify(shape)) {
+    if (s.version === VERSION && JSON.stringify(s.shape) === JSON.stringify(shape) && s.db === db) {
       saved = s;
-      log(`reusing the bench database ${dbPath} (${s.users.length} users)`);
+      log(`reusing the bench database ${db ?? dbPath} (${s.users.length} users)`);
     }
   }
   if (!saved) {
-    for (const f of ['tinode.db', 'tinode.db-wal', 'tinode.db-shm', 'bench-data.json']) {
-      rmSync(join(dir, f), { force: true });
+    if (!db) {
+      for (const f of ['tinode.db', 'tinode.db-wal', 'tinode.db-shm', 'bench-data.json']) {
+        rmSync(join(dir, f), { force: true });
+      }
     }
-    saved = await build(config, shape, log);
+    saved = { ...(await build(config, shape, db !== undefined, log)), ...(db ? { db } : {}) };
     writeFileSync(savedPath, JSON.stringify(saved));
   }
   const tokens = new TokenScheme(config.auth_config.token, await tokenKeyOf(config));
@@ -124,16 +141,16 @@ async function tokenKeyOf(config: TinodeConfig): Promise<Buffer> {
   }
 }
 
-async function build(config: TinodeConfig, shape: Shape, log: (s: string) => void): Promise<Saved> {
+async function build(config: TinodeConfig, shape: Shape, reset: boolean, log: (s: string) => void): Promise<Saved> {
   const started = Date.now();
   // Building needs no durability: "normal" is several times faster on a slow disk.
-  const storeConfig = {
-    ...config.store_config,
-    adapters: { sqlite: { ...(config.store_config.adapters.sqlite as object), synchronous: 'normal' } },
-  } as TinodeConfig['store_config'];
+  const storeConfig = (config.store_config.use_adapter === 'sqlite'
+    ? { ...config.store_config, adapters: { sqlite: { ...(config.store_config.adapters.sqlite as object), synchronous: 'normal' } } }
+    : config.store_config) as TinodeConfig['store_config'];
   const store = await Store.open(storeConfig, { tokenKey: config.auth_config.token.key, offThread: false });
   try {
-    await store.createDb(false);
+    // A server database (MySQL, PostgreSQL) is made anew: its old tables go.
+    await store.createDb(reset);
     await store.unlock();
     const hash = await hashPassword(BENCH_PASSWORD);
     const ids: Uid[] = [];
