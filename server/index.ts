@@ -23,6 +23,7 @@ import { Plugins } from './plugins/plugins.js';
 import { Push } from './push/push.js';
 import type { Logger } from './log/log.js';
 import { SessionRegistry } from './session/registry.js';
+import { SlowSessionWatch } from './session/slow-sessions.js';
 import { BackgroundSessions, DEFAULT_BACKGROUND_MS } from './session/background.js';
 import type { CredValidator } from './validate/validator.js';
 import { Session } from './session/session.js';
@@ -69,7 +70,7 @@ export interface Timings {
    * long, as the reference intends; 0 makes every session foreground from the start.
    */
   backgroundMs: number;
-  /** An operation that holds a topic's inbox longer than this is logged as a warning, once. */
+  /** An operation that holds a topic's inbox, or a message a session's, longer than this is logged as a warning, once. */
   slowTaskMs: number;
 }
 
@@ -231,6 +232,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs, timings.slowTaskMs);
   const sessions = new SessionRegistry<Session>();
   const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
+  const slowSessions = new SlowSessionWatch(() => sessions.all(), log, timings.slowTaskMs);
   const ctx: ServerContext = {
     config,
     store,
@@ -362,6 +364,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       const count = sessions.stopAll(reply('shutdown', '', '', new Date()));
       await Promise.all(live.map((s) => s.idle()));
       await hub.shutdown();
+      slowSessions.stop();
       await ws.close();
       lp.close();
       await grpcTransport?.close();

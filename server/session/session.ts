@@ -5,7 +5,7 @@ import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from './context.js';
-import { SerialQueue } from '../request/serial-queue.js';
+import { SerialQueue, type RunningTask } from '../request/serial-queue.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { Client } from '../request/client.js';
 import type { Request } from '../request/request.js';
@@ -114,7 +114,7 @@ export class Session implements Client, RegisteredSession, PromotableSession {
       if (msg.type !== 'note') this.send(reply('serviceUnavailable', msg.id, msg.topic, new Date()));
       return;
     }
-    void this.queue.push(() => dispatch(this, msg));
+    void this.queue.push(() => dispatch(this, msg), () => `{${msg.type}${msg.id ? ` id=${msg.id}` : ''}${msg.topic ? ` topic=${msg.topic}` : ''}}`);
     if (!this.paused && this.queue.size >= bound) {
       this.paused = true;
       this.conn.pause();
@@ -177,6 +177,12 @@ export class Session implements Client, RegisteredSession, PromotableSession {
     }
     this.background = false;
     this.ctx.hub.toForeground(this);
+  }
+
+  /** The message being handled now, and how many wait behind it. */
+  busy(): { running: RunningTask | null; queued: number } {
+    const running = this.queue.running;
+    return { running, queued: this.queue.size - (running ? 1 : 0) };
   }
 
   /** Settles when every message received so far has been processed. */
