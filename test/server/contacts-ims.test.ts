@@ -74,7 +74,8 @@ describe('a contact list asked with ims', () => {
     const news = before.get('Neighbourhood news')!;
     const carolId = before.get('Carol Chen')!.topic;
     const daveId = before.get('Dave Okafor')!.topic;
-    expect(Number(books.read)).toBeLessThan(Number(books.seq));
+    // A read mark of 0 is left out of the contact (the sample data may leave alice with none).
+    expect(Number(books.read ?? 0)).toBeLessThan(Number(books.seq));
     await tick();
     const ims = new Date().toISOString();
     await tick();
