@@ -2,7 +2,7 @@ import type { TinodeConfig } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { userId, type Uid } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
-import type { Adapter, UidCodec } from './contract/adapter.js';
+import type { Adapter } from './contract/adapter.js';
 import { grantAdapterAccess } from './adapter-access.js';
 import { isStoreError } from './contract/errors.js';
 import { Auth } from './facade/auth.js';
@@ -16,6 +16,7 @@ import { Search } from './facade/search.js';
 import { newSubscription, Subs } from './facade/subs.js';
 import { Topics } from './facade/topics.js';
 import { Users } from './facade/users.js';
+import { KeyedIds } from './contract/keyed-ids.js';
 import { adapterNames, createAdapter } from './registry.js';
 import { resolveKeys, seedKeys, type ConfiguredKeys, type DbKeys, type KeyNotice, type UidKeyFit } from './secrets.js';
 import type { Subscription } from './contract/types.js';
@@ -32,30 +33,6 @@ export interface StoreOptions {
    * sockets; a one-shot command (`init-db`) has none to keep free. @default true
    */
   offThread?: boolean;
-}
-
-/** The adapter's id codec: refuses to work until the uid key of the database is resolved. */
-class KeyedIds implements UidCodec {
-  gen: UidGenerator | null = null;
-
-  get current(): UidGenerator {
-    if (!this.gen) {
-      throw new Error('an id was made, encoded or decoded before the uid key of the database was resolved: call Store.unlock() first');
-    }
-    return this.gen;
-  }
-
-  encode(stored: bigint): Uid {
-    return this.current.encode(stored);
-  }
-
-  decode(uid: Uid): bigint {
-    return this.current.decode(uid);
-  }
-
-  get key(): Uint8Array | null {
-    return this.gen?.key ?? null;
-  }
 }
 
 /**

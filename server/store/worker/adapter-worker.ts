@@ -1,8 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { UidGenerator } from '../../../src/model/uidgen.js';
-import type { Uid } from '../../../src/model/uid.js';
-import type { UidCodec } from '../contract/adapter.js';
 import { StoreError } from '../contract/errors.js';
+import { KeyedIds } from '../contract/keyed-ids.js';
 import type { Message, MessageBatch } from '../contract/types.js';
 import { SqlAdapter } from '../sql/sql-adapter.js';
 import type { FromWorker, ToWorker, WireError, WorkerInit } from './protocol.js';
@@ -19,35 +18,8 @@ if (!port) {
 }
 const init = workerData as WorkerInit;
 
-/** Ids are encoded with the main thread's key, sent whenever it changes. */
-class WorkerIds implements UidCodec {
-  private gen: UidGenerator | null = null;
-
-  get key(): Uint8Array | null {
-    return this.gen?.key ?? null;
-  }
-
-  set(key: Uint8Array | null): void {
-    this.gen = key ? new UidGenerator(0, key) : null;
-  }
-
-  private get current(): UidGenerator {
-    if (!this.gen) {
-      throw new Error('an id was encoded or decoded before the uid key of the database was resolved');
-    }
-    return this.gen;
-  }
-
-  encode(stored: bigint): Uid {
-    return this.current.encode(stored);
-  }
-
-  decode(uid: Uid): bigint {
-    return this.current.decode(uid);
-  }
-}
-
-const ids = new WorkerIds();
+// Ids are encoded with the main thread's key, sent whenever it changes.
+const ids = new KeyedIds();
 const adapter = new SqlAdapter(init.name as 'sqlite', { config: init.config, maxResults: init.maxResults, ids });
 
 function post(msg: FromWorker): void {
@@ -101,7 +73,7 @@ async function call(id: number, method: string, args: unknown[]): Promise<void> 
 
 port.on('message', (msg: ToWorker) => {
   if (msg.op === 'key') {
-    ids.set(msg.key);
+    ids.gen = msg.key ? new UidGenerator(0, msg.key) : null;
     return;
   }
   void call(msg.id, msg.method, msg.args);
