@@ -192,7 +192,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const store = await openStore(config, opts);
   let auth: Schemes;
   try {
-    auth = await Schemes.create(config.auth_config, store);
+    auth = await Schemes.create(config.auth_config, store, config.limits.password_hashes);
   } catch (err) {
     await store.close();
     throw err;

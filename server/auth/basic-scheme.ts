@@ -5,6 +5,8 @@ import { StoreError } from '../store/contract/errors.js';
 import type { Store } from '../store/store.js';
 import { ObjState } from '../store/contract/types.js';
 import { hashPassword, verifyPassword } from '../../src/model/password.js';
+import { DEFAULT_PASSWORD_HASHES } from '../../src/config/schema.js';
+import { Semaphore } from '../limits/semaphore.js';
 
 /**
  * Login and password (`basic`): the secret is the bytes of "login:password"; logins are
@@ -36,6 +38,8 @@ export class BasicScheme implements AuthScheme {
     private readonly name: string,
     private readonly cfg: BasicConfig,
     private readonly store: Store,
+    /** Turns at bcrypt (`limits.password_hashes`): logins cannot take the whole thread pool. */
+    private readonly hashing: Semaphore = new Semaphore(DEFAULT_PASSWORD_HASHES),
   ) {}
 
   private checkLogin(login: string): void {
@@ -66,7 +70,7 @@ export class BasicScheme implements AuthScheme {
     this.checkPassword(password);
     const level = rec.authLevel === AuthLevel.NONE ? AuthLevel.AUTH : rec.authLevel;
     const expires = rec.lifetimeMs > 0 ? new Date(Date.now() + rec.lifetimeMs) : null;
-    await this.store.auth.addRecord(rec.uid, level, this.name, login, await hashPassword(password), expires);
+    await this.store.auth.addRecord(rec.uid, level, this.name, login, await this.hashing.run(() => hashPassword(password)), expires);
     return { ...rec, authLevel: level, tags: this.cfg.add_to_tags ? [...rec.tags, `${this.name}:${login}`] : rec.tags };
   }
 
@@ -86,7 +90,7 @@ export class BasicScheme implements AuthScheme {
     }
     this.checkPassword(password);
     const expires = rec.lifetimeMs > 0 ? new Date(Date.now() + rec.lifetimeMs) : null;
-    await this.store.auth.updateRecord(rec.uid, current.authLevel, this.name, login, await hashPassword(password), expires);
+    await this.store.auth.updateRecord(rec.uid, current.authLevel, this.name, login, await this.hashing.run(() => hashPassword(password)), expires);
     const tags = rec.tags.filter((t) => t !== `${this.name}:${current.unique}`);
     if (this.cfg.add_to_tags) {
       tags.push(`${this.name}:${login}`);
@@ -103,7 +107,7 @@ export class BasicScheme implements AuthScheme {
     if (rec.expires && rec.expires.getTime() < Date.now()) {
       throw new StoreError('expired');
     }
-    if (!(await verifyPassword(password, rec.secret))) {
+    if (!(await this.hashing.run(() => verifyPassword(password, rec.secret)))) {
       throw new StoreError('failed');
     }
     return {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../src/config/errors.js';
-import type { TinodeConfig } from '../../src/config/schema.js';
+import { DEFAULT_PASSWORD_HASHES, type TinodeConfig } from '../../src/config/schema.js';
+import { Semaphore } from '../limits/semaphore.js';
 import type { AuthScheme, AuthSchemes } from './scheme.js';
 import type { Store } from '../store/store.js';
 import { AnonymousScheme } from './anon-scheme.js';
@@ -21,7 +22,7 @@ export class Schemes implements AuthSchemes {
   private constructor() {}
 
   /** @param store an unlocked store: the token scheme signs with its resolved token key. */
-  static async create(cfg: TinodeConfig['auth_config'], store: Store): Promise<Schemes> {
+  static async create(cfg: TinodeConfig['auth_config'], store: Store, passwordHashes = DEFAULT_PASSWORD_HASHES): Promise<Schemes> {
     const s = new Schemes();
     const path = 'auth_config.logical_names';
     for (const pair of cfg.logical_names) {
@@ -38,7 +39,7 @@ export class Schemes implements AuthSchemes {
     }
     // Schemes register under their real names; a logical name can point at one.
     const nameOf = (real: string) => [...s.logical.entries()].find(([, r]) => r === real)?.[0] ?? real;
-    s.real.set('basic', new BasicScheme(nameOf('basic'), cfg.basic, store));
+    s.real.set('basic', new BasicScheme(nameOf('basic'), cfg.basic, store, new Semaphore(passwordHashes)));
     s.real.set('token', new TokenScheme(cfg.token, store.keys.tokenKey));
     s.real.set('anonymous', new AnonymousScheme());
     s.real.set('code', new CodeScheme(cfg.code, store));

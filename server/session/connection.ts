@@ -20,6 +20,13 @@ export interface Connection {
   /** Sends `last` (if any) and closes the connection; further sends are ignored. */
   close(last?: ServerMessage): void;
   /**
+   * Ends the connection at once, discarding what is still queued for the client: the session is
+   * dropped because the client does not keep up, and a polite close would wait behind the very
+   * backlog that got it dropped (and, with reading paused, for a closing handshake the server
+   * does not read).
+   */
+  abort(): void;
+  /**
    * Stops taking messages from the client until {@link resume}: the session's inbound queue is
    * full. Streams stop reading (the client's sends back up to it); long polling answers new
    * messages 503 meanwhile.

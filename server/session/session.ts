@@ -146,7 +146,10 @@ export class Session implements Client, RegisteredSession, PromotableSession {
     }
     if (!accepted) {
       this.ctx.log.warn(`session ${this.sid}: send queue full, dropping the session`);
-      this.stop();
+      if (!this.ended) {
+        this.conn.abort();
+        this.cleanUp();
+      }
       return false;
     }
     return true;
@@ -197,6 +200,12 @@ export class Session implements Client, RegisteredSession, PromotableSession {
     this.ended = true;
     // What the client queued and the server has not started is dropped with the session.
     this.queue.clear();
+    if (this.paused) {
+      // Read again, to the end: a closing handshake needs the client's answer, and what else
+      // comes is ignored now.
+      this.paused = false;
+      this.conn.resume();
+    }
     this.ctx.guards.sessions.closed(this);
     this.ctx.backgroundSessions.forget(this);
     this.ctx.sessions.delete(this);

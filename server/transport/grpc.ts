@@ -131,6 +131,12 @@ export class GrpcTransport {
         if (last) call.write(serializeServerMsg(last));
         end();
       },
+      abort: () => {
+        if (!open) return;
+        open = false;
+        // HTTP/2 ends a stream after the messages already queued on it; the status says why.
+        call.emit('error', Object.assign(new Error('send queue full'), { code: grpc.status.RESOURCE_EXHAUSTED, details: 'send queue full' }));
+      },
       // The stream stops being read: HTTP/2 flow control makes the client wait.
       pause: () => call.pause(),
       resume: () => call.resume(),

@@ -213,6 +213,9 @@ export class LongPollTransport {
           this.drop(entry, false, 'closed by the server');
         }
       },
+      abort: () => {
+        if (!entry.closed) this.drop(entry, false, 'dropped by the server: the client does not keep up');
+      },
       pause: () => {
         entry.paused = true;
       },

@@ -96,6 +96,10 @@ export class WebsocketTransport {
           ws.close(1000);
         }
       },
+      abort: () => {
+        open = false;
+        ws.terminate();
+      },
       // The socket stops being read: TCP flow control makes the client wait.
       pause: () => ws.pause(),
       resume: () => ws.resume(),

@@ -49,6 +49,12 @@ const validatorSection = (required: string[], config: Record<string, unknown>) =
     config: raw(config),
   });
 
+/**
+ * Passwords hashed at once by default: half of libuv's default pool of four threads, leaving the
+ * other half to zlib and the file system.
+ */
+export const DEFAULT_PASSWORD_HASHES = 2;
+
 export const configSchema = obj({
   listen: str(':6060', listenAddress, 'an address such as ":6060", "127.0.0.1:6060" or "unix:/path.sock"'),
   api_path: str('/'),
@@ -170,6 +176,11 @@ export const configSchema = obj({
     publish_rate: int(20, 0),
     /** Messages a session may send at once above `publish_rate`. */
     publish_burst: int(50, 1),
+    /**
+     * Passwords hashed or checked at once (bcrypt runs on libuv's thread pool, which zlib and
+     * file I/O share: a flood of logins must not take all of it). Others wait their turn.
+     */
+    password_hashes: int(DEFAULT_PASSWORD_HASHES, 1, 64),
     /** Deepest nesting of objects and arrays accepted in a client message. */
     max_json_depth: int(64, 8, 10_000),
   }),

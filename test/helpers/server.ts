@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,5 +36,23 @@ export async function startTestServer(set: Record<string, unknown> = {}, db?: st
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A server per test, with the clients a test opens: registers an `afterEach` that closes the
+ * clients, then the server. Call at the top of a test file.
+ */
+export function serverPerTest(): { start: typeof startTestServer; track<T extends { close(): void }>(client: T): T } {
+  let srv: TestServer | null = null;
+  const opened: { close(): void }[] = [];
+  afterEach(async () => {
+    for (const c of opened.splice(0)) c.close();
+    await srv?.close();
+    srv = null;
+  });
+  return {
+    start: async (...args) => (srv = await startTestServer(...args)),
+    track: (client) => (opened.push(client), client),
   };
 }

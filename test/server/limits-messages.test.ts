@@ -1,31 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { adapterOf } from '../../server/store/adapter-access.js';
 import type { Message } from '../../server/store/contract/types.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverPerTest } from '../helpers/server.js';
 
 /**
  * Limits on what a session sends, tried as an attacker would: password guessing, publishing
  * floods, messages nested thousands deep, and a message that poisons a commit batch. Each is
  * refused with a clear code while everyone else is served.
  */
-let srv: TestServer | null = null;
-const opened: RawClient[] = [];
-
-afterEach(async () => {
-  for (const c of opened.splice(0)) c.close();
-  await srv?.close();
-  srv = null;
-});
+const servers = serverPerTest();
 
 /** A websocket client connecting from a loopback address of its own (127.0.0.x). */
 async function from(host: string, localAddress = '127.0.0.1'): Promise<RawClient> {
   const ws = new WebSocket(`ws://${host}/v0/channels?apikey=${DEMO_KEY}`, { localAddress });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const c = RawClient.wrap(ws);
-  opened.push(c);
+  servers.track(c);
   await c.hello();
   return c;
 }
@@ -39,7 +32,7 @@ const nested = (n: number) => '['.repeat(n) + '"deep"' + ']'.repeat(n);
 
 describe('failed logins', () => {
   it('make further attempts at that login wait, from any address, with a growing delay', async () => {
-    srv = await startTestServer({ limits: { login_failures: 3, login_lockout: 60 } });
+    const srv = await servers.start({ limits: { login_failures: 3, login_lockout: 60 } });
     const a = await from(srv.host, '127.0.0.2');
     for (let i = 0; i < 3; i++) {
       expect((await login(a, 'alice', 'guess' + i)).ctrl?.code).toBe(401);
@@ -63,7 +56,7 @@ describe('failed logins', () => {
   });
 
   it('from one address make every login from it wait, and no other address', async () => {
-    srv = await startTestServer({ limits: { login_failures_per_address: 4 } });
+    const srv = await servers.start({ limits: { login_failures_per_address: 4 } });
     const a = await from(srv.host, '127.0.0.5');
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       expect((await login(a, user, 'guess')).ctrl?.code).toBe(401);
@@ -74,7 +67,7 @@ describe('failed logins', () => {
   });
 
   it('count password reset requests per address', async () => {
-    srv = await startTestServer({ limits: { login_failures_per_address: 2 } });
+    const srv = await servers.start({ limits: { login_failures_per_address: 2 } });
     const a = await from(srv.host, '127.0.0.7');
     const reset = () => a.reply({ login: { id: 'r', scheme: 'reset', secret: Buffer.from('basic:email:alice@example.com').toString('base64') } });
     expect((await reset()).ctrl?.code).toBe(301);
@@ -86,7 +79,7 @@ describe('failed logins', () => {
 
 describe('publishing rate', () => {
   it('answers 429 past publish_rate and stores exactly what it accepted', async () => {
-    srv = await startTestServer({ limits: { publish_rate: 5, publish_burst: 5 } });
+    const srv = await servers.start({ limits: { publish_rate: 5, publish_burst: 5 } });
     const c = await from(srv.host);
     await login(c, 'alice', 'alice123');
     expect((await c.reply({ sub: { id: 's', topic: 'slf' } })).ctrl?.code).toBe(200);
@@ -107,7 +100,7 @@ describe('publishing rate', () => {
 
 describe('deep nesting', () => {
   it('is malformed (400) on every transport, and a member still gets what follows', async () => {
-    srv = await startTestServer();
+    const srv = await servers.start();
     const alice = await from(srv.host);
     await login(alice, 'alice', 'alice123');
     const bob = await from(srv.host);
@@ -137,7 +130,7 @@ describe('deep nesting', () => {
   });
 
   it('is malformed over long polling', async () => {
-    srv = await startTestServer();
+    const srv = await servers.start();
     const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
     const sid = String((((await (await fetch(base, { method: 'POST' })).json()) as Json).ctrl?.params as { sid: string }).sid);
     await fetch(`${base}&sid=${sid}`, { method: 'POST', body: `{"hi":{"id":"1","ver":"0.25.3"}}` });
@@ -151,7 +144,7 @@ describe('deep nesting', () => {
 
 describe('a message the database refuses', () => {
   it('fails alone: the others of its batch are stored with contiguous seq ids', async () => {
-    srv = await startTestServer();
+    const srv = await servers.start();
     const adapter = adapterOf(srv.server.ctx.store);
     const save = adapter.messageSaveAll.bind(adapter);
     let first = true;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../server/log/log.js';
 import { parseUid, uidToString } from '../../src/model/uid.js';
@@ -9,25 +9,18 @@ import { UidGenerator } from '../../src/model/uidgen.js';
 import { ROOT } from '../helpers/cli.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverPerTest } from '../helpers/server.js';
 
 /**
  * Limits on sessions, tried as an attacker would: connections that never say `{hi}`, too many
  * sessions from one address or by long polling, and floods of pipelined messages. Each is
  * refused or absorbed while another user's session goes on being served.
  */
-let srv: TestServer | null = null;
-const opened: { close(): void }[] = [];
-
-afterEach(async () => {
-  for (const c of opened.splice(0)) c.close();
-  await srv?.close();
-  srv = null;
-});
+const servers = serverPerTest();
 
 async function raw(host: string, compress = true): Promise<RawClient> {
   const c = await RawClient.open(host, { compress });
-  opened.push(c);
+  servers.track(c);
   return c;
 }
 
@@ -36,7 +29,7 @@ function tryWs(host: string): Promise<{ status: number; body: string; ws?: WebSo
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${host}/v0/channels?apikey=${DEMO_KEY}`);
     ws.once('open', () => {
-      opened.push(ws);
+      servers.track(ws);
       resolve({ status: 101, body: '', ws });
     });
     ws.once('unexpected-response', (_req, res) => {
@@ -64,13 +57,13 @@ function grpcStream(addr: string): { stream: grpc.ClientDuplexStream<Pb, Pb>; fi
   stream.on('error', () => undefined);
   const first = new Promise<Pb>((resolve) => stream.once('data', resolve));
   const s = { stream, first, close: () => (stream.end(), client.close()) };
-  opened.push(s);
+  servers.track(s);
   return s;
 }
 
 describe('session limits', () => {
   it('closes a connection that never says {hi}, and keeps one that did', async () => {
-    srv = await startTestServer({ limits: { handshake_timeout: 1 } });
+    const srv = await servers.start({ limits: { handshake_timeout: 1 } });
     const silent = await raw(srv.host);
     const polite = await raw(srv.host);
     await polite.hello();
@@ -81,7 +74,7 @@ describe('session limits', () => {
   });
 
   it('refuses sessions past max_sessions_per_address on every transport, and takes them again when one closes', async () => {
-    srv = await startTestServer({ limits: { max_sessions_per_address: 3 } });
+    const srv = await servers.start({ limits: { max_sessions_per_address: 3 } });
     const host = srv.host;
     const first = await tryWs(host);
     const lp = await lpOpen(host);
@@ -106,7 +99,7 @@ describe('session limits', () => {
   });
 
   it('refuses long-poll sessions past max_lp_sessions', async () => {
-    srv = await startTestServer({ limits: { max_lp_sessions: 2 } });
+    const srv = await servers.start({ limits: { max_lp_sessions: 2 } });
     expect((await lpOpen(srv.host)).status).toBe(201);
     expect((await lpOpen(srv.host)).status).toBe(201);
     const third = await lpOpen(srv.host);
@@ -119,7 +112,7 @@ describe('session limits', () => {
 
 describe('inbound queue', () => {
   it('stops reading a flooding client and still answers every one of its messages in order, while others are served', async () => {
-    srv = await startTestServer({ limits: { inbound_queue: 4, login_failures: 1000, login_failures_per_address: 1000 } });
+    const srv = await servers.start({ limits: { inbound_queue: 4, login_failures: 1000, login_failures_per_address: 1000 } });
     // Uncompressed, each frame arrives in its own reads: pausing the socket holds the rest back.
     const flood = await raw(srv.host, false);
     await flood.hello();
@@ -144,7 +137,7 @@ describe('inbound queue', () => {
   });
 
   it('answers 503 to what a compressed flood packs past twice the queue, and every message gets one answer', async () => {
-    srv = await startTestServer({ limits: { inbound_queue: 4, login_failures: 1000, login_failures_per_address: 1000 } });
+    const srv = await servers.start({ limits: { inbound_queue: 4, login_failures: 1000, login_failures_per_address: 1000 } });
     // Compressed, hundreds of frames fit in one read: they are read before the socket pauses.
     const flood = await raw(srv.host, true);
     await flood.hello();
@@ -167,7 +160,7 @@ describe('inbound queue', () => {
   it('drops the queued work of a session that went away', async () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'info', write: (line: string) => lines.push(line) });
-    srv = await startTestServer({ limits: { inbound_queue: 1000, login_failures: 100_000, login_failures_per_address: 100_000 } }, undefined, {}, log);
+    const srv = await servers.start({ limits: { inbound_queue: 1000, login_failures: 100_000, login_failures_per_address: 100_000 } }, undefined, {}, log);
     const c = await raw(srv.host);
     await c.hello();
     const n = 400;
@@ -188,7 +181,7 @@ describe('inbound queue', () => {
 
 describe('long-poll session ids', () => {
   it('cannot be predicted from another, even knowing the uid key: a guessed id reads nothing', async () => {
-    srv = await startTestServer();
+    const srv = await servers.start();
     const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
     const sids: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -211,7 +204,7 @@ describe('long-poll session ids', () => {
   });
 
   it('hold messages posted one after another past the inbound queue until the session catches up: none refused, each answered once, in order', async () => {
-    srv = await startTestServer({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
+    const srv = await servers.start({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
     const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
     const sid = String(((await lpOpen(srv.host)).json.ctrl?.params as { sid: string }).sid);
     const post = (body: unknown) => fetch(`${base}&sid=${sid}`, { method: 'POST', body: JSON.stringify(body) });
@@ -231,7 +224,7 @@ describe('long-poll session ids', () => {
   });
 
   it('answer 503 to messages posted at once past the inbound queue and as many held, and every other message once', async () => {
-    srv = await startTestServer({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
+    const srv = await servers.start({ limits: { inbound_queue: 2, login_failures: 1000, login_failures_per_address: 1000 } });
     const base = `http://${srv.host}/v0/channels/lp?apikey=${DEMO_KEY}`;
     const sid = String(((await lpOpen(srv.host)).json.ctrl?.params as { sid: string }).sid);
     const post = (body: unknown) => fetch(`${base}&sid=${sid}`, { method: 'POST', body: JSON.stringify(body) });

@@ -972,6 +972,40 @@ describe.each(kinds)('store adapter conformance on %s', (kind) => {
     await a.messageCommit([]);
   });
 
+  it('messages: messageCommit of many topics sets each message its own id, each topic its seq, and merges marks of one user in a topic in order', async () => {
+    const [o, m] = [await user(), await user()];
+    const ts = [await topic(0n), await topic(0n), await topic(0n)];
+    for (const t of ts) await a.topicShare(t.name, [makeSub(o.id, t.name, MODE_CFULL, MODE_CFULL, NOW), makeSub(m.id, t.name, JRWP, JRWP, NOW)]);
+    const [t1, t2, t3] = ts.map((t) => t.name) as [string, string, string];
+    const msgs = [
+      [makeMsg(t1, 1, o.id, plus(NOW, 1)), makeMsg(t1, 2, m.id, plus(NOW, 2))],
+      [makeMsg(t2, 1, m.id, plus(NOW, 3))],
+      [makeMsg(t3, 1, o.id, plus(NOW, 4)), makeMsg(t3, 2, o.id, plus(NOW, 5)), makeMsg(t3, 3, m.id, plus(NOW, 6))],
+    ] as const;
+    await a.messageCommit([
+      { topic: t1, msgs: [...msgs[0]], marks: new Map([[m.id, { recvSeqId: 2, readSeqId: 2 }]]) },
+      { topic: t2, msgs: [...msgs[1]], marks: new Map([[o.id, { recvSeqId: 1 }]]) },
+      { topic: t3, msgs: [...msgs[2]], marks: new Map([[m.id, { recvSeqId: 3, readSeqId: 1 }]]) },
+      // Marks of notes beside the messages: later fields win, fields not given stay.
+      { topic: t3, msgs: [], marks: new Map([[m.id, { recvSeqId: 3 }]]) },
+      { topic: t2, msgs: [], marks: new Map([[o.id, { recvSeqId: 1, readSeqId: 1 }]]) },
+    ]);
+    for (const [i, t] of [t1, t2, t3].entries()) {
+      const stored = await a.messageGetAll(t, o.id);
+      expect(stored.map((x) => [x.seqId, x.id])).toEqual([...msgs[i]!].reverse().map((x) => [x.seqId, x.id]));
+    }
+    expect(new Set(msgs.flat().map((x) => x.id)).size).toBe(6);
+    expect((await a.topicGet(t1))?.seqId).toBe(2);
+    expect(await a.topicGet(t2)).toMatchObject({ seqId: 1, touchedAt: plus(NOW, 3) });
+    expect(await a.topicGet(t3)).toMatchObject({ seqId: 3, touchedAt: plus(NOW, 6) });
+    expect(await a.subscriptionGet(t1, m.id, false)).toMatchObject({ recvSeqId: 2, readSeqId: 2 });
+    expect(await a.subscriptionGet(t2, o.id, false)).toMatchObject({ recvSeqId: 1, readSeqId: 1 });
+    expect(await a.subscriptionGet(t3, m.id, false)).toMatchObject({ recvSeqId: 3, readSeqId: 1 });
+    // Nobody else's marks moved.
+    expect(await a.subscriptionGet(t3, o.id, false)).toMatchObject({ recvSeqId: 0, readSeqId: 0 });
+    expect(await a.subscriptionGet(t2, m.id, false)).toMatchObject({ recvSeqId: 0, readSeqId: 0 });
+  });
+
   it('messages: messageSave, messageSaveAll, messageGetAll with since, before, limit and ranges', async () => {
     const [o, m] = [await user(), await user()];
     const t = await topic(o.id);

@@ -52,11 +52,7 @@ export async function messageCommit(ctx: Ctx, batches: readonly MessageBatch[]):
     await withConnection(ctx, (db) => commitSqlite(ctx, db, batches));
     return;
   }
-  await inTx(ctx, async (tx) => {
-    for (const b of batches) {
-      await saveBatch(tx, b);
-    }
-  });
+  await inTx(ctx, (tx) => commitPooled(tx, batches));
 }
 
 const INSERT_MESSAGE = 'INSERT INTO messages (createdat,updatedat,seqid,topic,"from",head,content) VALUES (?,?,?,?,?,?,?)';
@@ -66,7 +62,7 @@ const MOVE_MARKS = 'UPDATE subscriptions SET recvseqid=?,readseqid=? WHERE topic
 
 /**
  * {@link messageCommit} on SQLite with statements prepared once: the same rows as
- * {@link saveBatch}, in one immediate transaction on the held connection.
+ * {@link commitPooled}, in one immediate transaction on the held connection.
  */
 function commitSqlite(ctx: Ctx, db: Database, batches: readonly MessageBatch[]): void {
   const insert = prepared(db, INSERT_MESSAGE);
@@ -91,18 +87,129 @@ function commitSqlite(ctx: Ctx, db: Database, batches: readonly MessageBatch[]):
   }).immediate();
 }
 
-/** One topic's messages, its seq and touched time, and the marks that go with them (in `tx`). */
-async function saveBatch(tx: Ctx, b: MessageBatch): Promise<void> {
-  if (b.msgs.length > 0) {
-    for (const m of b.msgs) {
-      await insertMessage(tx, m);
+/** Rows per multi-row statement: well under every driver's limit on bound values. */
+const ROWS_PER_STATEMENT = 200;
+
+/**
+ * {@link messageCommit} over a pool (MySQL/MariaDB, PostgreSQL) in a few statements however many
+ * topics the commit holds: the messages in multi-row INSERTs (their ids read back by the unique
+ * topic and seq), every topic's seq and touched time in one UPDATE, and every read/recv mark in
+ * another. Round trips per commit stay constant instead of growing with its messages.
+ */
+async function commitPooled(tx: Ctx, batches: readonly MessageBatch[]): Promise<void> {
+  const msgs = batches.flatMap((b) => b.msgs);
+  for (let i = 0; i < msgs.length; i += ROWS_PER_STATEMENT) {
+    await insertMessages(tx, msgs.slice(i, i + ROWS_PER_STATEMENT));
+  }
+  const bumps = batches.filter((b) => b.msgs.length > 0).map((b) => b.msgs.reduce((x, y) => (y.seqId > x.seqId ? y : x)));
+  for (let i = 0; i < bumps.length; i += ROWS_PER_STATEMENT) {
+    await bumpTopics(tx, bumps.slice(i, i + ROWS_PER_STATEMENT));
+  }
+  const marks = mergeMarks(batches);
+  for (let i = 0; i < marks.length; i += ROWS_PER_STATEMENT) {
+    await moveMarks(tx, marks.slice(i, i + ROWS_PER_STATEMENT));
+  }
+}
+
+/** Inserts `msgs` in one statement and sets each one's `id`. */
+async function insertMessages(tx: Ctx, msgs: Message[]): Promise<void> {
+  if (msgs.length === 1) {
+    await insertMessage(tx, msgs[0]!);
+    return;
+  }
+  const rows = msgs.map((m) => messageRow(tx, m));
+  let back: Record<string, unknown>[];
+  if (tx.d.name === 'postgres') {
+    back = (await tx.db('messages').insert(rows).returning(['id', 'topic', 'seqid'])) as Record<string, unknown>[];
+  } else {
+    await tx.db('messages').insert(rows);
+    // MySQL reports only the first id; consecutive ids are not promised (auto-increment lock mode
+    // 2, or an increment above 1 in a Galera cluster): read them back by the unique (topic, seq).
+    const byTopic = new Map<string, { low: number; high: number }>();
+    for (const m of msgs) {
+      const r = byTopic.get(m.topic);
+      if (r) {
+        r.low = Math.min(r.low, m.seqId);
+        r.high = Math.max(r.high, m.seqId);
+      } else byTopic.set(m.topic, { low: m.seqId, high: m.seqId });
     }
-    const last = b.msgs.reduce((x, y) => (y.seqId > x.seqId ? y : x));
-    await tx.db('topics').where('name', b.topic).update({ seqid: last.seqId, touchedat: encodeTime(last.createdAt) });
+    const where = [...byTopic.values()].map(() => '(topic=? AND seqid BETWEEN ? AND ?)').join(' OR ');
+    back = await rawRows(tx, `SELECT id,topic,seqid FROM messages WHERE ${where}`, [...byTopic].flatMap(([t, r]) => [t, r.low, r.high]));
   }
-  for (const [user, marks] of b.marks ?? []) {
-    await subsUpdate(tx, b.topic, user, marks.readSeqId === undefined ? { recvSeqId: marks.recvSeqId } : { recvSeqId: marks.recvSeqId, readSeqId: marks.readSeqId });
+  const ids = new Map(back.map((r) => [`${String(r.topic)} ${decodeInt(r.seqid)}`, decodeInt(r.id)]));
+  for (const m of msgs) {
+    m.id = ids.get(`${m.topic} ${m.seqId}`) ?? 0;
   }
+}
+
+/** Sets each topic's seq and touched time from its last message, in one statement. */
+async function bumpTopics(tx: Ctx, last: Message[]): Promise<void> {
+  if (last.length === 1) {
+    const m = last[0]!;
+    await tx.db('topics').where('name', m.topic).update({ seqid: m.seqId, touchedat: encodeTime(m.createdAt) });
+    return;
+  }
+  // ELSE keeps each CASE typed as its column (PostgreSQL would read untyped parameters as text).
+  const cases = last.map(() => 'WHEN ? THEN ?').join(' ');
+  await tx.db.raw(`UPDATE topics SET seqid = CASE name ${cases} ELSE seqid END, touchedat = CASE name ${cases} ELSE touchedat END WHERE name IN (${last.map(() => '?').join(',')})`, [
+    ...last.flatMap((m) => [m.topic, m.seqId]),
+    ...last.flatMap((m) => [m.topic, encodeTime(m.createdAt)]),
+    ...last.map((m) => m.topic),
+  ]);
+}
+
+interface MarkMove {
+  readonly topic: string;
+  readonly user: Uid;
+  recv: number;
+  read?: number;
+}
+
+/**
+ * The marks of a commit, one per topic and user: a later batch's marks overwrite an earlier's
+ * field by field, as the two updates would one after the other.
+ */
+function mergeMarks(batches: readonly MessageBatch[]): MarkMove[] {
+  const out = new Map<string, MarkMove>();
+  for (const b of batches) {
+    for (const [user, m] of b.marks ?? []) {
+      const key = `${b.topic} ${user}`;
+      const seen = out.get(key);
+      if (seen) {
+        seen.recv = m.recvSeqId;
+        if (m.readSeqId !== undefined) seen.read = m.readSeqId;
+      } else out.set(key, { topic: b.topic, user, recv: m.recvSeqId, read: m.readSeqId });
+    }
+  }
+  return [...out.values()];
+}
+
+/** Moves every mark in `moves` in one statement (marks of user 0 would be the whole topic's: one by one). */
+async function moveMarks(tx: Ctx, moves: MarkMove[]): Promise<void> {
+  const single = moves.filter((m) => m.user === 0n);
+  for (const m of single) {
+    await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
+  }
+  const many = moves.filter((m) => m.user !== 0n);
+  if (many.length === 0) {
+    return;
+  }
+  if (many.length === 1) {
+    const m = many[0]!;
+    await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
+    return;
+  }
+  const reads = many.filter((m) => m.read !== undefined);
+  const pair = '(topic=? AND userid=?)';
+  let sql = `UPDATE subscriptions SET recvseqid = CASE ${many.map(() => `WHEN ${pair} THEN ?`).join(' ')} ELSE recvseqid END`;
+  const args: (string | number)[] = many.flatMap((m) => [m.topic, sqlId(tx, m.user), m.recv]);
+  if (reads.length > 0) {
+    sql += `, readseqid = CASE ${reads.map(() => `WHEN ${pair} THEN ?`).join(' ')} ELSE readseqid END`;
+    args.push(...reads.flatMap((m) => [m.topic, sqlId(tx, m.user), m.read ?? 0]));
+  }
+  sql += ` WHERE ${many.map(() => pair).join(' OR ')}`;
+  args.push(...many.flatMap((m) => [m.topic, sqlId(tx, m.user)]));
+  await tx.db.raw(sql, args);
 }
 
 /**
