@@ -201,3 +201,54 @@ describe('gRPC Node service', () => {
     client.close();
   });
 });
+
+describe('gRPC under load', () => {
+  it('is answered while websocket clients flood the server with publications, not after their backlog', async () => {
+    const busy = await startTestServer({ limits: { publish_rate: 0 } });
+    const flooders: RawClient[] = [];
+    const client = nodeClient(busy.server.grpcAddr!);
+    try {
+      const events: string[] = [];
+      const users = ['alice', 'bob', 'carol', 'dave', 'frank'];
+      for (const u of users) {
+        const c = await RawClient.open(busy.host, { compress: false });
+        flooders.push(c);
+        await c.hello();
+        await c.login(u);
+      }
+      const grps = await Promise.all(flooders.map(async (c, i) => String((await c.reply({ sub: { id: `n${i}`, topic: 'new' } })).ctrl?.topic)));
+      const g = new GrpcSession(client);
+      await g.reply({ hi: { id: 'h', ver: '0.25.3', user_agent: 'grpc-test' } });
+      await g.reply({ login: { id: 'l', scheme: 'basic', secret: Buffer.from('alice:alice123') } });
+      await g.reply({ sub: { id: 'm', topic: 'me' } });
+
+      const perFlooder = 300;
+      const floods = flooders.map(async (c, i) => {
+        // In windows within the inbound queue (past twice the queue the server answers 503).
+        for (let k = 0; k < perFlooder; k += 30) {
+          for (let j = k; j < k + 30; j++) c.send({ pub: { id: `p${j}`, topic: grps[i], noecho: true, content: `message ${j}` } });
+          for (let j = k; j < k + 30; j++) {
+            const m = await c.next(60_000);
+            expect(m.ctrl?.code).toBe(202);
+            events.push('ws');
+          }
+        }
+      });
+      // Once the flood is under way, a gRPC session asks one thing after another.
+      while (events.length < 100) await new Promise((r) => setTimeout(r, 5));
+      for (let k = 0; k < 20; k++) {
+        const m = await g.reply({ get: { id: `g${k}`, topic: 'me', query: { what: 'desc' } } });
+        expect((m.meta as { id?: string } | undefined)?.id).toBe(`g${k}`);
+        events.push('grpc');
+      }
+      await Promise.all(floods);
+      expect(events.filter((e) => e === 'ws')).toHaveLength(users.length * perFlooder);
+      // Every gRPC answer came while most of the flood was still waiting to be stored.
+      expect(events.lastIndexOf('grpc')).toBeLessThan((users.length * perFlooder) / 2);
+    } finally {
+      client.close();
+      for (const c of flooders) c.close();
+      await busy.close();
+    }
+  });
+});
