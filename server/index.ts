@@ -101,7 +101,7 @@ export interface RunningServer {
  * resolves its keys (logging what the operator should know about them).
  */
 async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Store> {
-  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key });
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key, warn: (text) => opts.log.warn(text) });
   try {
     let created = false;
     if (!(await store.isInitialized())) {

@@ -33,6 +33,8 @@ export interface StoreOptions {
    * sockets; a one-shot command (`init-db`) has none to keep free. @default true
    */
   offThread?: boolean;
+  /** Where the store reports what the operator should know (a restarted database thread). */
+  warn?: (text: string) => void;
 }
 
 /**
@@ -104,7 +106,7 @@ export class Store {
   static async open(cfg: TinodeConfig['store_config'], opts: StoreOptions = {}): Promise<Store> {
     const name = cfg.use_adapter;
     const ids = new KeyedIds();
-    const adapter = await createAdapter(name, { config: cfg.adapters[name], maxResults: cfg.max_results, ids, offThread: opts.offThread ?? true });
+    const adapter = await createAdapter(name, { config: cfg.adapters[name], maxResults: cfg.max_results, ids, offThread: opts.offThread ?? true, warn: opts.warn });
     if (!adapter) {
       throw new ConfigError('store_config.use_adapter', `unknown adapter "${name}"`, `one of ${adapterNames().join(', ')}`);
     }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adapterOf } from '../../server/store/adapter-access.js';
 import { isStoreError } from '../../server/store/contract/errors.js';
@@ -34,10 +35,10 @@ describe('SQLite in a worker thread', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(adapterConfig: Record<string, unknown> = {}, offThread?: boolean): Promise<Store> {
+  async function open(adapterConfig: Record<string, unknown> = {}, offThread?: boolean, warn?: (text: string) => void): Promise<Store> {
     const { config } = loadConfig(undefined, { db: `sqlite:${path}` });
     const sqlite = { ...(config.store_config.adapters.sqlite as object), ...adapterConfig };
-    const s = await Store.open({ ...config.store_config, adapters: { ...config.store_config.adapters, sqlite } }, offThread === undefined ? {} : { offThread });
+    const s = await Store.open({ ...config.store_config, adapters: { ...config.store_config.adapters, sqlite } }, { ...(offThread === undefined ? {} : { offThread }), warn });
     store = s;
     await s.createDb(false);
     await s.unlock();
@@ -93,6 +94,27 @@ describe('SQLite in a worker thread', () => {
     expect(new Set(msgs.map((m) => m.id)).size).toBe(2);
     const read = await a.messageGetAll(topic.name, owner.id);
     expect(read.map((m) => [m.seqId, m.from])).toEqual(expect.arrayContaining([[1, owner.id], [2, owner.id]]));
+  });
+
+  it('a database thread that dies is started again: what was in flight fails, the next calls wait for the new thread and are served', async () => {
+    const warnings: string[] = [];
+    const s = await open({}, undefined, (text) => warnings.push(text));
+    const a = adapterOf(s);
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const owner = makeUser(s.newUid(), at);
+    await a.userCreate(owner);
+    // The thread ends as a crash would end it (the adapter's own handle on it, from outside).
+    const thread = (a as unknown as { worker: Worker }).worker;
+    const inFlight = a.userGet(owner.id);
+    await thread.terminate();
+    await expect(inFlight).rejects.toThrow(/exited/);
+    // The next calls are served by a new thread, on the same database.
+    expect((await a.userGet(owner.id))?.id).toBe(owner.id);
+    const other = makeUser(s.newUid(), at);
+    await a.userCreate(other);
+    expect((await a.userGetAll([owner.id, other.id])).length).toBe(2);
+    expect(warnings.join('\n')).toMatch(/exited.*starting the database thread again/);
+    expect(warnings.join('\n')).toMatch(/database thread is running again/);
   });
 
   it('"worker": false keeps the connection on the main thread, and a one-shot command (offThread: false) never starts a worker', async () => {

@@ -310,4 +310,6 @@ export interface AdapterOptions {
   ids: UidCodec;
   /** The connection may live in a worker thread, where the adapter's config asks for one. @default false */
   offThread?: boolean;
+  /** Where the adapter reports what the operator should know (a restarted worker thread). */
+  warn?: (text: string) => void;
 }

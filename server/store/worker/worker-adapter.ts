@@ -59,6 +59,10 @@ export class WorkerAdapter implements Adapter {
   private failure: Error | null = new StoreError('internal', 'the database adapter is not open');
   /** A connection of the main thread's own, opened for tests and tools that look into the database. */
   private inspector: SqlAdapter | null = null;
+  /** {@link close} was called: a worker that ends is not started again. */
+  private closing = false;
+  /** A new worker is being started after the last one died; calls wait for it. */
+  private restarting: Promise<void> | null = null;
 
   constructor(
     readonly name: DialectName,
@@ -76,6 +80,11 @@ export class WorkerAdapter implements Adapter {
     if (this.worker) {
       return;
     }
+    this.closing = false;
+    await this.start();
+  }
+
+  private async start(): Promise<void> {
     const worker = startWorker({ name: this.name, config: this.options.config, maxResults: this.options.maxResults });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
@@ -97,11 +106,21 @@ export class WorkerAdapter implements Adapter {
     this.worker = worker;
     this.failure = null;
     this.sentKey = null;
-    await this.call('open', []);
+    try {
+      await this.call('open', []);
+    } catch (err) {
+      // A worker that cannot open the database is of no use: it ends, and so does this start.
+      this.worker = null;
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      await worker.terminate();
+      throw err;
+    }
   }
 
   /** Closes the connection (pending calls finish first) and ends the worker. */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.restarting?.catch(() => undefined);
     const inspector = this.inspector;
     this.inspector = null;
     await inspector?.close();
@@ -141,12 +160,37 @@ export class WorkerAdapter implements Adapter {
     }
     this.worker = null;
     this.failure = err;
+    // The calls in flight fail (a commit among them was rolled back with the connection: its
+    // callers hear of the failure, nothing acknowledged is lost); the next ones wait for a new
+    // worker, which reopens the database.
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    if (!this.closing) {
+      this.restarting = this.restart(err).finally(() => (this.restarting = null));
+    }
+  }
+
+  /** Starts a new worker after `cause`, trying again (1 s, 2 s, … up to 10 s apart) until one opens or the adapter closes. */
+  private async restart(cause: Error): Promise<void> {
+    this.options.warn?.(`store: ${cause.message}; starting the database thread again`);
+    for (let attempt = 1; !this.closing; attempt++) {
+      try {
+        await this.start();
+        this.options.warn?.(`store: the database thread is running again (${this.describe()})`);
+        return;
+      } catch (err) {
+        const retryMs = Math.min(1000 * attempt, 10_000);
+        this.options.warn?.(`store: cannot start the database thread: ${err instanceof Error ? err.message : String(err)}; trying again in ${retryMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
   }
 
   /** Sends a call to the worker, with the uid key first when it changed. */
-  private call(method: string, args: unknown[], msgs?: Message[], log?: (line: string) => void): Promise<unknown> {
+  private async call(method: string, args: unknown[], msgs?: Message[], log?: (line: string) => void): Promise<unknown> {
+    if (!this.worker && this.restarting && method !== 'open') {
+      await this.restarting;
+    }
     const worker = this.worker;
     if (!worker) {
       return Promise.reject(this.failure ?? new StoreError('internal', 'the database adapter is not open'));
