@@ -81,13 +81,13 @@ describe('me: the own subscription', () => {
     await bob.reply({ sub: { id: 's', topic: 'me' } });
     const hidden = await carol.reply({ set: { id: 'h', topic: 'me', sub: { mode: 'JS' } } });
     expect(hidden.ctrl).toMatchObject({ code: 200, params: { acs: { want: 'JS', mode: 'JS' } } });
-    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'off', 'carol off');
-    await waitFor(other, (m) => m.pres?.topic === 'me' && m.pres.what === 'acs', 'acs on the other session');
+    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'off', 'carol off', 10_000);
+    await waitFor(other, (m) => m.pres?.topic === 'me' && m.pres.what === 'acs', 'acs on the other session', 10_000);
     expect((await carol.reply({ set: { id: 'h2', topic: 'me', sub: { mode: 'JS' } } })).ctrl?.code).toBe(304);
     // Another user's subscription is not on me.
     expect((await carol.reply({ set: { id: 'o', topic: 'me', sub: { user: bobId, mode: 'JPS' } } })).ctrl?.code).toBe(403);
     expect((await carol.reply({ set: { id: 'v', topic: 'me', sub: { mode: 'JPS' } } })).ctrl?.code).toBe(200);
-    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'on', 'carol on');
+    await waitFor(bob, (m) => m.pres?.src === carolId && m.pres.what === 'on', 'carol on', 10_000);
     for (const c of [carol, other, bob]) c.close();
   });
 });
