@@ -63,6 +63,8 @@ export class WorkerAdapter implements Adapter {
   private closing = false;
   /** A new worker is being started after the last one died; calls wait for it. */
   private restarting: Promise<void> | null = null;
+  /** Ends the wait of a restart between two attempts. */
+  private wakeRestart: (() => void) | null = null;
 
   constructor(
     readonly name: DialectName,
@@ -120,6 +122,8 @@ export class WorkerAdapter implements Adapter {
   /** Closes the connection (pending calls finish first) and ends the worker. */
   async close(): Promise<void> {
     this.closing = true;
+    // A restart waiting to try again gives up now.
+    this.wakeRestart?.();
     await this.restarting?.catch(() => undefined);
     const inspector = this.inspector;
     this.inspector = null;
@@ -181,7 +185,16 @@ export class WorkerAdapter implements Adapter {
       } catch (err) {
         const retryMs = Math.min(1000 * attempt, 10_000);
         this.options.warn?.(`store: cannot start the database thread: ${err instanceof Error ? err.message : String(err)}; trying again in ${retryMs / 1000} s`);
-        await new Promise((r) => setTimeout(r, retryMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.wakeRestart = null;
+            resolve();
+          }, retryMs);
+          this.wakeRestart = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
     }
   }
