@@ -112,6 +112,7 @@ export class GrpcTransport {
     this.calls.add(call);
     let open = true;
     const limit = SEND_QUEUE_LIMIT * this.opts.maxMessageSize;
+    let queued = 0;
     const end = () => {
       if (!open) return;
       open = false;
@@ -122,8 +123,12 @@ export class GrpcTransport {
       remoteAddr,
       send: (msg: ServerMessage) => {
         if (!open) return true;
-        if (call.writableLength > limit) return false;
-        call.write(serializeServerMsg(msg));
+        // Bytes handed to the stream and not yet taken by HTTP/2 (the stream's own length counts
+        // messages, not bytes): a client that does not read holds them back by flow control.
+        if (queued > limit) return false;
+        const data = serializeServerMsg(msg);
+        queued += data.length;
+        call.write(data, () => (queued -= data.length));
         return true;
       },
       close: (last?: ServerMessage) => {

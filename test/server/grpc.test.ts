@@ -1,8 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { nodeClient, type Pb } from '../helpers/grpc.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -21,16 +19,8 @@ afterAll(async () => {
   await srv.close();
 });
 
-type Pb = Record<string, unknown>;
-
 interface NodeClient extends grpc.Client {
   MessageLoop(): grpc.ClientDuplexStream<Pb, Pb>;
-}
-
-function nodeClient(addr: string): NodeClient {
-  const def = protoLoader.loadSync(join(ROOT, 'proto', 'model.proto'), { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { pbx: { Node: new (addr: string, creds: grpc.ChannelCredentials) => NodeClient } };
-  return new pkg.pbx.Node(addr, grpc.credentials.createInsecure());
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));

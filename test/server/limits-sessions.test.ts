@@ -1,12 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../server/log/log.js';
 import { parseUid, uidToString } from '../../src/model/uid.js';
 import { UidGenerator } from '../../src/model/uidgen.js';
-import { ROOT } from '../helpers/cli.js';
+import { nodeClient } from '../helpers/grpc.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
 import { serverPerTest } from '../helpers/server.js';
@@ -49,10 +47,7 @@ async function lpOpen(host: string): Promise<{ status: number; json: Json }> {
 type Pb = Record<string, Record<string, unknown> | undefined>;
 
 function grpcStream(addr: string): { stream: grpc.ClientDuplexStream<Pb, Pb>; first: Promise<Pb>; close(): void } {
-  const def = protoLoader.loadSync(join(ROOT, 'proto', 'model.proto'), { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true });
-  type NodeClient = grpc.Client & { MessageLoop(): grpc.ClientDuplexStream<Pb, Pb> };
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { pbx: { Node: new (a: string, c: grpc.ChannelCredentials) => NodeClient } };
-  const client = new pkg.pbx.Node(addr, grpc.credentials.createInsecure());
+  const client = nodeClient<grpc.Client & { MessageLoop(): grpc.ClientDuplexStream<Pb, Pb> }>(addr);
   const stream = client.MessageLoop();
   stream.on('error', () => undefined);
   const first = new Promise<Pb>((resolve) => stream.once('data', resolve));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
+import { nodeClient, type Pb } from '../helpers/grpc.js';
 import { RawClient } from '../helpers/raw.js';
 import { serverPerTest } from '../helpers/server.js';
 
@@ -42,5 +44,39 @@ describe('a client that does not read', () => {
     socket.resume();
     const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
     expect(outcome).toBe('closed');
+  });
+
+  it('over gRPC too: past its send queue the stream ends with RESOURCE_EXHAUSTED "send queue full"', async () => {
+    const srv = await servers.start({ max_message_size: 4096, limits: { inbound_queue: 4, publish_rate: 0 } });
+    const client = servers.track(nodeClient<grpc.Client & { MessageLoop(): grpc.ClientDuplexStream<Pb, Pb> }>(srv.server.grpcAddr!));
+    const stream = client.MessageLoop();
+    const answers: Pb[] = [];
+    const ended = new Promise<grpc.ServiceError | null>((resolve) => {
+      stream.on('error', (err: grpc.ServiceError) => resolve(err));
+      stream.on('end', () => resolve(null));
+    });
+    stream.on('data', (m: Pb) => answers.push(m));
+    const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise((r) => setTimeout(r, 5));
+    };
+    stream.write({ hi: { id: 'h', ver: '0.25.3', user_agent: 'slow-reader' } });
+    stream.write({ login: { id: 'l', scheme: 'basic', secret: Buffer.from('alice:alice123') } });
+    stream.write({ sub: { id: 'n', topic: 'new' } });
+    await until(() => answers.some((m) => (m.ctrl as { id?: string } | undefined)?.id === 'n'));
+    const grp = String((answers.find((m) => (m.ctrl as { id?: string } | undefined)?.id === 'n')?.ctrl as { topic: string }).topic);
+    for (let i = 0; i < 30; i++) stream.write({ pub: { id: `p${i}`, topic: grp, no_echo: true, content: json('x'.repeat(3500)) } });
+    await until(() => answers.filter((m) => String((m.ctrl as { id?: string } | undefined)?.id).startsWith('p')).length === 30);
+    // The client stops reading and asks for pages of ~110 KB, a window at a time.
+    stream.pause();
+    for (let burst = 0; burst < 60; burst++) {
+      for (let i = 0; i < 4; i++) stream.write({ get: { id: `g${burst}.${i}`, topic: grp, query: { what: 'data' } } });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(srv.server.ctx.sessions.all()).toHaveLength(0);
+    stream.resume();
+    const err = await ended;
+    expect(err?.code).toBe(8);
+    expect(err?.details).toBe('send queue full');
   });
 });
