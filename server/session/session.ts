@@ -146,10 +146,8 @@ export class Session implements Client, RegisteredSession, PromotableSession {
     }
     if (!accepted) {
       this.ctx.log.warn(`session ${this.sid}: send queue full, dropping the session`);
-      if (!this.ended) {
-        this.conn.abort();
-        this.cleanUp();
-      }
+      this.conn.abort();
+      this.cleanUp();
       return false;
     }
     return true;

@@ -82,7 +82,6 @@ export class Users {
   /** Runs a write to user records, counted before and after (see {@link get}). */
   async #write<T>(op: () => Promise<T>): Promise<T> {
     this.#writes++;
-    this.#kept.clear();
     try {
       return await op();
     } finally {

@@ -186,17 +186,11 @@ function mergeMarks(batches: readonly MessageBatch[]): MarkMove[] {
 
 /** Moves every mark in `moves` in one statement (marks of user 0 would be the whole topic's: one by one). */
 async function moveMarks(tx: Ctx, moves: MarkMove[]): Promise<void> {
-  const single = moves.filter((m) => m.user === 0n);
-  for (const m of single) {
-    await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
-  }
   const many = moves.filter((m) => m.user !== 0n);
-  if (many.length === 0) {
-    return;
-  }
-  if (many.length === 1) {
-    const m = many[0]!;
+  for (const m of many.length > 1 ? moves.filter((m) => m.user === 0n) : moves) {
     await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
+  }
+  if (many.length <= 1) {
     return;
   }
   const reads = many.filter((m) => m.read !== undefined);
