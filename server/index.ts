@@ -27,6 +27,7 @@ import { SlowSessionWatch } from './session/slow-sessions.js';
 import { BackgroundSessions, DEFAULT_BACKGROUND_MS } from './session/background.js';
 import type { CredValidator } from './validate/validator.js';
 import { Session } from './session/session.js';
+import { SendWindow } from './session/send-window.js';
 import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
@@ -226,6 +227,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     inboundQueue: config.limits.inbound_queue,
     publishRate: config.limits.publish_rate,
     publishBurst: config.limits.publish_burst,
+    presenceBatchMs: config.limits.presence_batch_ms,
+    presenceBatchSessions: config.limits.presence_batch_sessions,
   };
   const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
@@ -245,6 +248,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     push,
     validators,
     limits,
+    sendWindow: new SendWindow(limits.presenceBatchMs),
     guards,
     tags,
     requiredCreds: required,

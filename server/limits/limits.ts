@@ -13,4 +13,10 @@ export interface Limits {
   /** `{pub}` (and `{note}`) per second and session; 0: no limit. */
   publishRate: number;
   publishBurst: number;
+  /**
+   * Presence of members coming and going, broadcast to at least `presenceBatchSessions` attached
+   * sessions, may wait up to `presenceBatchMs` to share a write with others (0: never waits).
+   */
+  presenceBatchMs: number;
+  presenceBatchSessions: number;
 }

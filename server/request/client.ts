@@ -32,4 +32,9 @@ export interface Client {
    * broadcasts). Returns false when the client could not keep up and was dropped.
    */
   send(msg: ServerMessage): boolean;
+  /**
+   * Sends a message that may wait a moment (up to `limits.presence_batch_ms`) to share a write
+   * with others to the same client. Whatever is sent afterwards goes after it.
+   */
+  sendSoon(msg: ServerMessage): boolean;
 }

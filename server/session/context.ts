@@ -4,6 +4,7 @@ import type { TopicRouter } from '../request/router.js';
 import type { LoginGuard } from '../limits/login-guard.js';
 import type { SessionGate } from '../limits/session-gate.js';
 import type { Limits } from '../limits/limits.js';
+import type { SendWindow } from './send-window.js';
 import type { Logger } from '../log/log.js';
 import type { Plugins } from '../plugins/plugins.js';
 import type { Push } from '../push/push.js';
@@ -37,6 +38,8 @@ export interface ServerContext {
   /** Credential validators by method (`email`, `tel`), with whether they add tags. */
   readonly validators: ReadonlyMap<string, { validator: CredValidator; addToTags: boolean }>;
   readonly limits: Limits;
+  /** Where sessions hold frames that may wait (`limits.presence_batch_ms`). */
+  readonly sendWindow: SendWindow;
   readonly tags: TagPolicy;
   /** Credential methods required at each auth level (`acc_validation.*.required`). */
   readonly requiredCreds: ReadonlyMap<AuthLevel, readonly string[]>;

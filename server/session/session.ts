@@ -13,6 +13,7 @@ import type { PromotableSession } from './background.js';
 import type { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RegisteredSession } from './registry.js';
+import type { HoldsFrames } from './send-window.js';
 
 /** Random bytes in a session id (16 characters of base64url). */
 const SID_BYTES = 12;
@@ -25,7 +26,7 @@ const SID_BYTES = 12;
 /** A request as the session side handles it: its client is the session itself. */
 export type SessionRequest<M extends ClientMessage = ClientMessage> = Request<M, Session>;
 
-export class Session implements Client, RegisteredSession, PromotableSession {
+export class Session implements Client, RegisteredSession, PromotableSession, HoldsFrames {
   readonly sid: string;
   uid: Uid = 0n;
   authLvl: AuthLevel = AuthLevel.NONE;
@@ -52,6 +53,8 @@ export class Session implements Client, RegisteredSession, PromotableSession {
   private ended = false;
   /** Reading from the connection is paused: the inbound queue is full. */
   private paused = false;
+  /** Frames waiting for the send window to end ({@link sendSoon}), oldest first. */
+  private held: ServerMessage[] | null = null;
 
   constructor(
     readonly ctx: ServerContext,
@@ -133,6 +136,41 @@ export class Session implements Client, RegisteredSession, PromotableSession {
    * Messages are immutable once sent (their encoding is cached for broadcasts).
    */
   send(msg: ServerMessage): boolean {
+    if (this.held !== null && !this.flushHeld()) {
+      return false;
+    }
+    return this.write(msg);
+  }
+
+  /**
+   * Holds `msg` until the server's send window ends, so that it shares one write with others
+   * (presence of a big group's members coming and going). Anything sent before then writes it
+   * first. Past `maxHeld` frames, the held ones are written at once.
+   */
+  sendSoon(msg: ServerMessage): boolean {
+    const window = this.ctx.sendWindow;
+    if (this.ended || window.ms === 0) {
+      return this.send(msg);
+    }
+    if (this.held === null) {
+      this.held = [];
+      window.add(this);
+    }
+    this.held.push(msg);
+    return this.held.length < window.maxHeld || this.flushHeld();
+  }
+
+  /** Writes the frames held for the send window. False if the session was dropped meanwhile. */
+  flushHeld(): boolean {
+    const held = this.held;
+    this.held = null;
+    for (const msg of held ?? []) {
+      if (!this.write(msg)) return false;
+    }
+    return true;
+  }
+
+  private write(msg: ServerMessage): boolean {
     if (this.ended) {
       return true;
     }
@@ -196,6 +234,7 @@ export class Session implements Client, RegisteredSession, PromotableSession {
       return;
     }
     this.ended = true;
+    this.held = null;
     // What the client queued and the server has not started is dropped with the session.
     this.queue.clear();
     if (this.paused) {

@@ -416,6 +416,6 @@ export function sendSubNotifications(t: ConvTopic, uid: Uid, sid: string): void 
     const status = (pud.modeGiven & pud.modeWant & MODE_PRES) !== 0 ? 'on+en' : 'on';
     t.presSubsOffline(status, {}, {}, false);
   } else if (pud.online === 1) {
-    t.presSubsOnline('on', userId(uid), {}, { filterIn: MODE_READ, skipSid: sid });
+    t.presSubsOnline('on', userId(uid), {}, { filterIn: MODE_READ, skipSid: sid, soon: true });
   }
 }

@@ -59,9 +59,12 @@ export abstract class ConvTopic extends Topic {
     return desc;
   }
 
-  /** Loads the subscribers from the store; the one holding O is the owner. */
+  /**
+   * Loads the subscribers from the store, all of them (a member left out would look new when
+   * joining: a default mode and an `acs` announcement); the one holding O is the owner.
+   */
   protected async loadSubscribers(): Promise<void> {
-    for (const s of await this.env.store.subs.forTopic(this.name, false)) {
+    for (const s of await this.env.store.subs.forTopic(this.name, false, { all: true })) {
       const pud = ConvTopic.perUser(s.modeWant, s.modeGiven, s.private);
       pud.recvId = s.recvSeqId;
       pud.readId = s.readSeqId;
@@ -210,7 +213,7 @@ export abstract class ConvTopic extends Topic {
       if (gone.isChanSub) {
         this.perUser.delete(gone.uid);
       } else if (gone.counted) {
-        this.presSubsOnline('off', userId(gone.uid), {}, { filterIn: MODE_READ });
+        this.presSubsOnline('off', userId(gone.uid), {}, { filterIn: MODE_READ, soon: true });
       }
     }
   }

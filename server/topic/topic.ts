@@ -53,6 +53,11 @@ export interface BroadcastFilter {
   filterIn?: number | undefined;
   filterOut?: number | undefined;
   skipTopic?: string | undefined;
+  /**
+   * The frame may wait for the send window (`limits.presence_batch_ms`) when it goes to at least
+   * `limits.presence_batch_sessions` attached sessions: presence of members coming and going.
+   */
+  soon?: boolean | undefined;
 }
 
 /**
@@ -320,6 +325,8 @@ export abstract class Topic {
   broadcast(msg: ServerMessage, f: BroadcastFilter = {}, perUser?: (uid: Uid, isChanSub: boolean) => ServerMessage): void {
     // No copy of the map: a session dropped by a failed send is deleted from it, which a Map's
     // iteration tolerates, and a copy per broadcast is O(members) garbage for every join.
+    const { presenceBatchMs, presenceBatchSessions } = this.env.limits;
+    const soon = f.soon === true && presenceBatchMs > 0 && this.sessions.size >= presenceBatchSessions;
     for (const [sess, pssd] of this.sessions) {
       if (f.skipSid && sess.sid === f.skipSid) continue;
       if ('pres' in msg) {
@@ -334,7 +341,9 @@ export abstract class Topic {
       } else if ((this.modeOf(pssd.uid) & MODE_READ) === 0 && !pssd.isChanSub) {
         continue;
       }
-      sess.send(perUser ? perUser(pssd.uid, pssd.isChanSub) : msg);
+      const m = perUser ? perUser(pssd.uid, pssd.isChanSub) : msg;
+      if (soon) sess.sendSoon(m);
+      else sess.send(m);
     }
   }
 

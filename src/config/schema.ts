@@ -181,6 +181,13 @@ export const configSchema = obj({
      * file I/O share: a flood of logins must not take all of it). Others wait their turn.
      */
     password_hashes: int(DEFAULT_PASSWORD_HASHES, 1, 64),
+    /**
+     * Milliseconds that presence of members coming and going ({pres on/off}) may wait so that
+     * several go to each socket in one write; 0: sent at once. Only for broadcasts to at least
+     * `presence_batch_sessions` attached sessions (joins into a big group).
+     */
+    presence_batch_ms: int(50, 0, 1000),
+    presence_batch_sessions: int(64, 1),
     /** Deepest nesting of objects and arrays accepted in a client message. */
     max_json_depth: int(64, 8, 10_000),
   }),

@@ -3,7 +3,8 @@
  * logic or storage. It answers `{hi}`, `{login}` and `{sub}` with canned replies (the user id is
  * read from the token's first 8 bytes), acknowledges each `{pub}` and sends one `{data}` frame of
  * the server's shape to every socket of the group (or to both users of a p2p pair), and answers
- * `{get data}` with a page of frames built from a template. Whatever it reaches is the ceiling of
+ * `{get data}` with a page of frames built from a template. A `{sub}` to a group sends `{pres on}`
+ * to the members already attached, as the server must (O(members) frames per join). Whatever it reaches is the ceiling of
  * Node and `ws` (or grpc-js) on this machine for the same frames to the same sockets.
  *
  *   node --import tsx test/bench/relay.ts [--grpc]   → prints "READY <ws host:port> <grpc addr|->"
@@ -53,6 +54,8 @@ function toPb(msg: Record<string, Obj>): Pb {
       };
     case 'data':
       return { data: { topic: m.topic, from_user_id: m.from, seq_id: m.seq, timestamp: ts, content: jsonBytes(m.content) } };
+    case 'pres':
+      return { pres: { topic: m.topic, src: m.src, what: String(m.what).toUpperCase() } };
     case 'meta':
       return { meta: { id: m.id, topic: m.topic, desc: { created_at: ts, updated_at: ts, public: jsonBytes((m.desc as Obj).public) } } };
     default:
@@ -102,6 +105,12 @@ function handle(c: RConn, msg: Record<string, Obj>): void {
       } else if (!topic.startsWith('usr')) {
         let set = rooms.get(topic);
         if (!set) rooms.set(topic, (set = new Set()));
+        // As the server does (the reference's presSubsOnline "on"): the members already attached
+        // hear that this one came online, one frame encoded once for all of them.
+        if (set.size > 0) {
+          const on = new Frame({ pres: { topic, src: c.user, what: 'on' } });
+          for (const s of set) s.send(on);
+        }
         set.add(c);
       }
       return;

@@ -54,6 +54,10 @@ export class FakeClient implements Client {
     return this.accept;
   }
 
+  sendSoon(msg: ServerMessage): boolean {
+    return this.send(msg);
+  }
+
   /** Returns what was received since the last call, and forgets it. */
   take(): ServerMessage[] {
     return this.received.splice(0);
@@ -110,6 +114,8 @@ const LIMITS: Limits = {
   inboundQueue: 32,
   publishRate: 0,
   publishBurst: 0,
+  presenceBatchMs: 0,
+  presenceBatchSessions: 64,
 };
 
 export interface HarnessOptions {

@@ -201,7 +201,7 @@ export interface Adapter {
   subscriptionGet(topic: string, user: Uid, keepDeleted: boolean): Promise<Subscription | null>;
   /** All the user's live subscriptions, without private values. */
   subsForUser(uid: Uid): Promise<Subscription[]>;
-  /** A topic's subscriptions (one user's with `opts.user`). */
+  /** A topic's subscriptions (one user's with `opts.user`), at most `max_results` unless `opts.all`. */
   subsForTopic(topic: string, keepDeleted: boolean, opts?: QueryOpt): Promise<Subscription[]>;
   /** Updates one subscription, or every subscription of the topic when `user` is zero. */
   subsUpdate(topic: string, user: Uid, update: SubscriptionUpdate): Promise<void>;

@@ -182,6 +182,11 @@ export interface QueryOpt {
   before?: number;
   limit?: number;
   ranges?: Range[];
+  /**
+   * Every match, past the adapter's `max_results`: a topic loading its members, which must know
+   * all of them (their number is bounded by `max_subscriber_count`).
+   */
+  all?: boolean;
 }
 
 export interface Credential {

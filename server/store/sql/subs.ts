@@ -84,7 +84,9 @@ export async function subsForTopic(ctx: Ctx, topic: string, keepDeleted: boolean
   if (opts?.limit && opts.limit > 0 && opts.limit < limit) {
     limit = opts.limit;
   }
-  const rows = (await q.orderBy('id').limit(limit)) as Record<string, unknown>[];
+  q.orderBy('id');
+  if (!opts?.all) q.limit(limit);
+  const rows = (await q) as Record<string, unknown>[];
   return rows.map((r) => subFromRow(ctx, r));
 }
 
