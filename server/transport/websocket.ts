@@ -1,4 +1,5 @@
 import { encodeServerJson } from '../../src/wire/codec/json-encode.js';
+import { wsTextFrame } from './ws-frame.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -68,6 +69,10 @@ export class WebsocketTransport {
   private accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const remoteAddr = remoteAddrOf(req, this.opts.useXForwardedFor);
     const cork = corkForTurn(socket);
+    // Without permessage-deflate `ws` writes a text frame to the socket at once, so a frame built
+    // once per message can go to the socket directly, in the same order; with it, frames may wait
+    // for compression of earlier ones and go through `ws`.
+    const plain = ws.extensions === '';
     let open = true;
     const conn: Connection = {
       kind: 'ws',
@@ -82,7 +87,11 @@ export class WebsocketTransport {
           return false;
         }
         cork();
-        ws.send(encodeServerJson(msg));
+        if (!plain) {
+          ws.send(encodeServerJson(msg));
+        } else if (ws.readyState === ws.OPEN) {
+          socket.write(wsTextFrame(msg));
+        }
         return true;
       },
       close: (last) => {
