@@ -179,14 +179,28 @@ function storeOpts(opts: GetOpts | undefined): QueryOpt {
 
 /** `{get what="data"}`: stored messages as `{data}`, newest first, then ctrl 208 with the count (or 204). */
 export async function replyGetData(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, opts: GetOpts | undefined, asChan: boolean): Promise<void> {
+  await checkGetData(t, req, opts, asChan)();
+}
+
+/**
+ * Checks a `{get what="data"}` now (throws the refusal) and returns the read and the answer, which
+ * need nothing of the topic but its names.
+ */
+export function checkGetData(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, opts: GetOpts | undefined, asChan: boolean): () => Promise<void> {
   if (opts && (opts.ims || opts.user || opts.topic)) {
     throw new ProtocolError('malformed');
   }
   if ((t.modeOf(req.asUser) & MODE_READ) === 0) {
     throw new ProtocolError('permissionDenied');
   }
-  const messages = await t.env.store.messages.getAll(t.name, req.asUser, storeOpts(opts));
+  const name = t.name;
   const topic = asChan ? req.original : t.original(req.asUser);
+  const query = storeOpts(opts);
+  return () => sendPage(t, req, name, topic, query, asChan);
+}
+
+async function sendPage(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, name: string, topic: string, query: QueryOpt, asChan: boolean): Promise<void> {
+  const messages = await t.env.store.messages.getAll(name, req.asUser, query);
   for (const m of messages) {
     const data: DataMsg = { topic, ts: m.createdAt, seq: m.seqId, content: m.content };
     if (!asChan) data.from = userId(m.from);

@@ -9,7 +9,8 @@ import type { TopicSubMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
 import type { QueryOpt, Subscription, TopicUpdate } from '../store/contract/types.js';
 import type { ConvTopic } from './conversation.js';
-import { replyGetData, replyGetDel } from './conv-messages.js';
+import { checkGetData, replyGetData, replyGetDel } from './conv-messages.js';
+import type { AfterInbox } from './topic.js';
 import { replySetSub } from './conv-subscribe.js';
 import { replyGetTags, replySetTags } from './me-meta.js';
 import { defaultAccessUpdate, replyGetDesc } from './meta-desc.js';
@@ -35,8 +36,15 @@ export async function replyConvGets(t: ConvTopic, req: AnyReq, get: GetQuery, as
   });
 }
 
-export async function handleConvGet(t: ConvTopic, req: Request<GetMsg>): Promise<void> {
+/**
+ * `{get}`. A page of messages alone (the SDK's history requests) is checked here, in the topic's
+ * inbox, and read after it: reads of one topic overlap.
+ */
+export async function handleConvGet(t: ConvTopic, req: Request<GetMsg>): Promise<void | AfterInbox> {
   const asChan = t.asChannel(req);
+  if (metaWhat(req.msg.body.what) === META_DATA) {
+    return checkGetData(t, req, req.msg.body.data, asChan);
+  }
   await replyConvGets(t, req, req.msg.body, asChan);
 }
 

@@ -15,7 +15,7 @@ import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subsc
 import { presOfflineFilter, presToUser, type PresParams } from './presence.js';
 import { recipientView } from './recipient-view.js';
 import type { Routed } from './routed.js';
-import { Topic, type BroadcastFilter, type PerSession, type PerUser } from './topic.js';
+import { Topic, type AfterInbox, type BroadcastFilter, type PerSession, type PerUser } from './topic.js';
 
 /**
  * What p2p, group (and channel), `sys` and `slf` topics share: subscribers with modes, messages
@@ -130,13 +130,13 @@ export abstract class ConvTopic extends Topic {
     }
   }
 
-  protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void> {
+  protected async handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void | AfterInbox> {
     if (this.deleted) {
       throw new ProtocolError('locked');
     }
     const msg = req.msg;
     if (msg.type === 'get') {
-      await handleConvGet(this, req as Request<GetMsg>);
+      return handleConvGet(this, req as Request<GetMsg>);
     } else if (msg.type === 'set') {
       await handleConvSet(this, req as Request<SetMsg>);
     } else {

@@ -45,6 +45,13 @@ export interface PerSession {
   counted: boolean;
 }
 
+/**
+ * What a request leaves for after its turn in the topic's inbox: a read of the store that
+ * changes nothing in the topic (a page of history), so that the reads of one topic overlap with
+ * each other and with the topic's other work. Checks are made in the inbox, before.
+ */
+export type AfterInbox = () => Promise<void>;
+
 /** Optional filters of a broadcast. */
 export interface BroadcastFilter {
   skipSid?: string | undefined;
@@ -204,9 +211,15 @@ export abstract class Topic {
     return { running, queued: this.queue.size - (running ? 1 : 0) };
   }
 
-  /** Runs a request in the inbox; an error becomes its reply. */
-  private run(req: Request, fn: () => Promise<void>): Promise<void> {
-    return this.queue.push(async () => {
+  /**
+   * Runs a request in the inbox; an error becomes its reply. What the request leaves for after
+   * the inbox (a read that changes nothing in the topic) runs once its turn is over, and the
+   * returned promise settles when that is done too: the session still takes its next message
+   * only after this one is answered.
+   */
+  private async run(req: Request, fn: () => Promise<void | AfterInbox>): Promise<void> {
+    let after: AfterInbox | undefined;
+    await this.queue.push(async () => {
       if (this.isStopping) {
         req.sess.send(reply('locked', req.msg.id, req.original, req.ts));
         return;
@@ -216,21 +229,33 @@ export abstract class Topic {
           this.env.log.warn(`topic ${this.name}: refused ${req.msg.type} from ${userId(req.asUser)}, not a user of this topic`);
           throw new ProtocolError('topicNotFound');
         }
-        await fn();
+        after = (await fn()) ?? undefined;
       } catch (err) {
-        if (!(err instanceof ProtocolError)) {
-          this.env.log.warn(`topic ${this.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        }
-        req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
+        this.refuse(req, err);
       }
     }, () => requestLabel(req));
+    if (after) {
+      try {
+        await after();
+      } catch (err) {
+        this.refuse(req, err);
+      }
+    }
+  }
+
+  private refuse(req: Request, err: unknown): void {
+    if (!(err instanceof ProtocolError)) {
+      this.env.log.warn(`topic ${this.name}: ${req.msg.type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    req.sess.send(errorReply(err, req.msg.id, req.original, req.ts));
   }
 
   // ---- operations the kinds implement ----
 
   protected abstract handleSubscribe(req: Request<SubMsg>): Promise<void>;
   protected abstract handleLeave(req: Request<LeaveMsg>): Promise<void>;
-  protected abstract handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void>;
+  /** May leave a read for after the inbox ({@link AfterInbox}). */
+  protected abstract handleMeta(req: Request<GetMsg | SetMsg | DelMsg>): Promise<void | AfterInbox>;
 
   /** Publishing needs W, which `me` and `fnd` never give. */
   protected handlePublish(_req: Request<PubMsg>): Promise<void> {
