@@ -62,7 +62,8 @@ async function portOpen(port: number, until: number): Promise<boolean> {
 }
 
 export async function startTarget(kind: TargetKind, opts: StartOptions): Promise<RunningTarget> {
-  const nodeArgs: string[] = [];
+  // As bin/tinode starts node (and the same for the relay: one runtime for both).
+  const nodeArgs: string[] = ['--max-semi-space-size=64'];
   let args: string[];
   let profTmp: string | null = null;
   let ports: { ws: number; grpc: number } | null = null;
