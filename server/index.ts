@@ -229,6 +229,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     publishBurst: config.limits.publish_burst,
     presenceBatchMs: config.limits.presence_batch_ms,
     presenceBatchSessions: config.limits.presence_batch_sessions,
+    presenceBatchFrames: config.limits.presence_batch_frames,
   };
   const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
@@ -248,7 +249,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     push,
     validators,
     limits,
-    sendWindow: new SendWindow(limits.presenceBatchMs),
+    sendWindow: new SendWindow(limits.presenceBatchMs, limits.presenceBatchFrames),
     guards,
     tags,
     requiredCreds: required,

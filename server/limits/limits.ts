@@ -19,4 +19,6 @@ export interface Limits {
    */
   presenceBatchMs: number;
   presenceBatchSessions: number;
+  /** Such frames one session holds at most. */
+  presenceBatchFrames: number;
 }

@@ -19,7 +19,8 @@ export class SendWindow {
 
   /**
    * @param ms how long a frame may be held (`limits.presence_batch_ms`); 0 holds nothing.
-   * @param maxHeld the most frames one session holds: reaching it writes them at once.
+   * @param maxHeld the most frames one session holds (`limits.presence_batch_frames`):
+   *   reaching it writes them at once.
    */
   constructor(
     readonly ms: number,

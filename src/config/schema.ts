@@ -188,6 +188,8 @@ export const configSchema = obj({
      */
     presence_batch_ms: int(50, 0, 1000),
     presence_batch_sessions: int(64, 1),
+    /** Such frames one session holds at most: one more writes them all at once. */
+    presence_batch_frames: int(64, 1, 10_000),
     /** Deepest nesting of objects and arrays accepted in a client message. */
     max_json_depth: int(64, 8, 10_000),
   }),

@@ -116,6 +116,7 @@ const LIMITS: Limits = {
   publishBurst: 0,
   presenceBatchMs: 0,
   presenceBatchSessions: 64,
+  presenceBatchFrames: 64,
 };
 
 export interface HarnessOptions {
