@@ -184,7 +184,7 @@ export async function replyGetData(t: ConvTopic, req: Request<GetMsg> | Request<
 
 /**
  * Checks a `{get what="data"}` now (throws the refusal) and returns the read and the answer, which
- * need nothing of the topic but its names.
+ * change nothing in the topic (so they may run after its inbox).
  */
 export function checkGetData(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, opts: GetOpts | undefined, asChan: boolean): () => Promise<void> {
   if (opts && (opts.ims || opts.user || opts.topic)) {
@@ -193,14 +193,16 @@ export function checkGetData(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg
   if ((t.modeOf(req.asUser) & MODE_READ) === 0) {
     throw new ProtocolError('permissionDenied');
   }
-  const name = t.name;
   const topic = asChan ? req.original : t.original(req.asUser);
   const query = storeOpts(opts);
-  return () => sendPage(t, req, name, topic, query, asChan);
+  return async () => {
+    const messages = await t.env.store.messages.getAll(t.name, req.asUser, query);
+    sendPage(req, messages, topic, asChan);
+  };
 }
 
-async function sendPage(t: ConvTopic, req: Request<GetMsg> | Request<SubMsg>, name: string, topic: string, query: QueryOpt, asChan: boolean): Promise<void> {
-  const messages = await t.env.store.messages.getAll(name, req.asUser, query);
+/** The page as `{data}` frames, newest first, then its ctrl (208 with the count, or 204). */
+function sendPage(req: Request<GetMsg> | Request<SubMsg>, messages: Message[], topic: string, asChan: boolean): void {
   for (const m of messages) {
     const data: DataMsg = { topic, ts: m.createdAt, seq: m.seqId, content: m.content };
     if (!asChan) data.from = userId(m.from);

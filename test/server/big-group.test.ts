@@ -64,17 +64,26 @@ describe('a group with more members than max_results', () => {
   });
 });
 
+/**
+ * A server with the given send window, where a group needs two attached sessions to hold presence;
+ * alice made the group and bob is attached to it too, and carol has just joined it.
+ */
+async function carolJoinsAliceAndBob(presenceBatchMs: number, quietMs: number): Promise<{ srv: TestServer; alice: RawClient; carol: RawClient; grp: string }> {
+  const srv = await start({ limits: { presence_batch_ms: presenceBatchMs, presence_batch_sessions: 2 } });
+  const alice = await user(srv, 'alice');
+  const grp = await newGroup(alice);
+  const bob = await user(srv, 'bob');
+  await join(bob, grp);
+  // What bob's join sent alice is out of the way (held for up to the window).
+  await drain(alice, quietMs);
+  const carol = await user(srv, 'carol');
+  await join(carol, grp);
+  return { srv, alice, carol, grp };
+}
+
 describe('presence of members coming and going', () => {
   it('waits for the send window in a group with enough sessions, and comes before what is sent after it', async () => {
-    const srv = await start({ limits: { presence_batch_ms: 1000, presence_batch_sessions: 2 } });
-    const alice = await user(srv, 'alice');
-    const grp = await newGroup(alice);
-    const bob = await user(srv, 'bob');
-    await join(bob, grp);
-    // A join into a group of two attached sessions: the first to wait.
-    await drain(alice, 1500);
-    const carol = await user(srv, 'carol');
-    await join(carol, grp);
+    const { srv, alice, carol, grp } = await carolJoinsAliceAndBob(1000, 1500);
     // (a new member's `acs` is not held: only coming and going is)
     expect(presOf(await drain(alice, 300)).filter((p) => p.what === 'on')).toEqual([]);
     // Carol's message goes to alice after the presence held for her, not before it.
@@ -96,14 +105,7 @@ describe('presence of members coming and going', () => {
   });
 
   it('is sent at once with presence_batch_ms 0', async () => {
-    const srv = await start({ limits: { presence_batch_ms: 0, presence_batch_sessions: 2 } });
-    const alice = await user(srv, 'alice');
-    const grp = await newGroup(alice);
-    const bob = await user(srv, 'bob');
-    await join(bob, grp);
-    await drain(alice, 200);
-    const carol = await user(srv, 'carol');
-    await join(carol, grp);
+    const { alice, grp } = await carolJoinsAliceAndBob(0, 200);
     const on = await waitFor(alice, (m) => m.pres?.what === 'on', 'presence of carol', 900);
     expect(on.pres).toMatchObject({ topic: grp, what: 'on' });
   });
