@@ -13,6 +13,7 @@ import { META_CRED, META_DATA, META_DEL, META_DESC, META_SUB, META_TAGS, metaWha
 import { meDelCred, meGetCreds, meGetSub, meSetCred, meSetDesc, replyGetTags, replySetTags } from './me-meta.js';
 import { notifyOn } from './presence.js';
 import type { Routed } from './routed.js';
+import type { Subscription } from '../store/contract/types.js';
 import { attachAndReply, presenceTurnedOff, replySetOwnSub, subRequest, updateOwnSubscription } from './subscribe.js';
 import { Topic, type TopicCat } from './topic.js';
 
@@ -29,6 +30,12 @@ export class MeTopic extends Topic {
   readonly contacts: Contacts;
   userAgent = '';
   private contactsLoaded = false;
+  /**
+   * The user's subscriptions as read at load (the topic's own one included), kept for the first
+   * `{sub}` only: a session coming online right after the load takes its contacts from them
+   * instead of reading them again.
+   */
+  private subsAtLoad: Subscription[] | null = null;
   private uaTimer: NodeJS.Timeout | null = null;
   private pendingUA = '';
 
@@ -61,7 +68,12 @@ export class MeTopic extends Topic {
     this.created = user.createdAt;
     this.updated = user.updatedAt;
     this.userAgent = req.sess.userAgent;
-    for (const s of await this.env.store.subs.forTopic(this.name, false)) {
+    // One read for both: the user's own `usr` subscription (with its private value) and the contacts.
+    this.subsAtLoad = await this.env.store.subs.forUser(this.uid);
+    for (const s of this.subsAtLoad) {
+      if (s.topic !== this.name) {
+        continue;
+      }
       this.perUser.set(s.user, {
         online: 0,
         recvId: s.recvSeqId,
@@ -77,6 +89,14 @@ export class MeTopic extends Topic {
   }
 
   protected async handleSubscribe(req: Request<SubMsg>): Promise<void> {
+    try {
+      await this.subscribeSession(req);
+    } finally {
+      this.subsAtLoad = null;
+    }
+  }
+
+  private async subscribeSession(req: Request<SubMsg>): Promise<void> {
     if (!this.perUser.has(req.asUser)) {
       // Only the user's own sessions reach this topic: the record is missing, so recreate it.
       const sub = this.env.store.subscription(req.asUser, this.name, MODE_CME_FND, MODE_CME_FND, null);
@@ -106,7 +126,7 @@ export class MeTopic extends Topic {
       return;
     }
     this.contactsLoaded = true;
-    for (const s of await this.env.store.subs.forUser(this.uid)) {
+    for (const s of this.subsAtLoad ?? (await this.env.store.subs.forUser(this.uid))) {
       this.contacts.add(s.topic, false, (s.modeWant & s.modeGiven & MODE_PRES) !== 0);
     }
     if ((this.modeOf(this.uid) & MODE_PRES) !== 0) {

@@ -199,7 +199,10 @@ export interface Adapter {
 
   /** One subscription, or null (deleted ones only with `keepDeleted`). */
   subscriptionGet(topic: string, user: Uid, keepDeleted: boolean): Promise<Subscription | null>;
-  /** All the user's live subscriptions, without private values. */
+  /**
+   * All the user's live subscriptions, without private values except that of the user's own `usr`
+   * subscription (so `me` loads with one read).
+   */
   subsForUser(uid: Uid): Promise<Subscription[]>;
   /** A topic's subscriptions (one user's with `opts.user`), at most `max_results` unless `opts.all`. */
   subsForTopic(topic: string, keepDeleted: boolean, opts?: QueryOpt): Promise<Subscription[]>;

@@ -5,19 +5,21 @@ import type { AuthRecord } from '../contract/types.js';
 import { authFromRow } from './codec.js';
 import { affected, sqlId, type Ctx } from './context.js';
 import { encodeTime } from './dialect.js';
+import { hot, hotRows } from './hot.js';
 
 /** Authentication records (`auth` table): one per user and scheme, unique by `uname`. */
 
-const AUTH_COLUMNS = ['uname', 'userid', 'secret', 'expires', 'authlvl'];
+const AUTH_BY_UNAME = hot('SELECT uname,userid,secret,expires,authlvl FROM auth WHERE uname=? LIMIT 1');
+const AUTH_BY_USER = hot('SELECT uname,userid,secret,expires,authlvl FROM auth WHERE userid=? AND scheme=? LIMIT 1');
 
 export async function authGetUniqueRecord(ctx: Ctx, unique: string): Promise<AuthRecord | null> {
-  const row = await ctx.db('auth').select(AUTH_COLUMNS).where('uname', unique).first();
-  return row ? authFromRow(ctx, row as Record<string, unknown>) : null;
+  const [row] = await hotRows(ctx, AUTH_BY_UNAME, [unique]);
+  return row ? authFromRow(ctx, row) : null;
 }
 
 export async function authGetRecord(ctx: Ctx, uid: Uid, scheme: string): Promise<AuthRecord | null> {
-  const row = await ctx.db('auth').select(AUTH_COLUMNS).where({ userid: sqlId(ctx, uid), scheme }).first();
-  return row ? authFromRow(ctx, row as Record<string, unknown>) : null;
+  const [row] = await hotRows(ctx, AUTH_BY_USER, [sqlId(ctx, uid), scheme]);
+  return row ? authFromRow(ctx, row) : null;
 }
 
 export async function authAddRecord(

@@ -4,6 +4,7 @@ import { ObjState, toObjState, type QueryOpt, type Subscription } from '../contr
 import { accessFromDb, idFromDb, subFromRow } from './codec.js';
 import { rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, decodeJson, decodeTime, decodeTimeRequired, encodeTime } from './dialect.js';
+import { hotFamily, hotRows } from './hot.js';
 import { SUB_COLUMNS } from './subs.js';
 import { isGroupName } from './topics.js';
 
@@ -38,21 +39,26 @@ function selectEarliestUpdated(subs: Subscription[], opts: QueryOpt | undefined,
   return out.slice(0, limit);
 }
 
+const SUBS_OF_USER = hotFamily(
+  (_d, keepDeleted: boolean, byTopic: boolean, limited: boolean) =>
+    `SELECT ${SUB_COLUMNS.join(',')} FROM subscriptions WHERE userid=?` +
+    (keepDeleted ? '' : ' AND deletedat IS NULL') +
+    (byTopic ? ' AND topic=?' : '') +
+    ' ORDER BY id' +
+    (limited ? ' LIMIT ?' : ''),
+);
+
 export async function topicsForUser(ctx: Ctx, uid: Uid, keepDeleted: boolean, opts?: QueryOpt): Promise<Subscription[]> {
-  const q = ctx.db('subscriptions').select(SUB_COLUMNS).where('userid', sqlId(ctx, uid));
-  if (!keepDeleted) {
-    q.whereNull('deletedat');
-  }
+  const args: unknown[] = [sqlId(ctx, uid)];
   if (opts?.topic) {
-    q.where('topic', opts.topic);
+    args.push(opts.topic);
   }
-  let limit = 0;
-  if (!opts?.ifModifiedSince) {
-    // Without a cache timestamp the limit applies to the subscriptions themselves.
-    limit = opts?.limit && opts.limit > 0 && opts.limit < ctx.maxResults ? opts.limit : ctx.maxResults;
-    q.limit(limit);
+  // Without a cache timestamp the limit applies to the subscriptions themselves.
+  const limited = !opts?.ifModifiedSince;
+  if (limited) {
+    args.push(opts?.limit && opts.limit > 0 && opts.limit < ctx.maxResults ? opts.limit : ctx.maxResults);
   }
-  const rows = (await q.orderBy('id')) as Record<string, unknown>[];
+  const rows = await hotRows(ctx, SUBS_OF_USER(keepDeleted, !!opts?.topic, limited), args);
 
   const join = new Map<string, Subscription>();
   const topicNames: string[] = [];

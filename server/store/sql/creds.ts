@@ -5,6 +5,7 @@ import type { Credential } from '../contract/types.js';
 import { credFromRow } from './codec.js';
 import { affected, inTx, sqlId, type Ctx } from './context.js';
 import { encodeTime } from './dialect.js';
+import { hotFamily, hotRows } from './hot.js';
 
 /**
  * Credentials (email, phone). Uniqueness lives in `synthetic`: `method:value` once validated,
@@ -66,15 +67,19 @@ export async function credGetActive(ctx: Ctx, uid: Uid, method: string): Promise
   return row ? credFromRow(uid, row as Record<string, unknown>) : null;
 }
 
+const CREDS_OF_USER = hotFamily(
+  (d, byMethod: boolean, validatedOnly: boolean) =>
+    `SELECT ${CRED_COLUMNS.map((c) => d.quote(c)).join(',')} FROM credentials WHERE userid=? AND deletedat IS NULL` +
+    (byMethod ? ' AND method=?' : '') +
+    (validatedOnly ? ' AND done=?' : '') +
+    ' ORDER BY id',
+);
+
 export async function credGetAll(ctx: Ctx, uid: Uid, method: string, validatedOnly: boolean): Promise<Credential[]> {
-  const q = ctx.db('credentials').select(CRED_COLUMNS).where('userid', sqlId(ctx, uid)).whereNull('deletedat');
-  if (method) {
-    q.where('method', method);
-  }
-  if (validatedOnly) {
-    q.where('done', ctx.d.bool(true));
-  }
-  const rows = (await q.orderBy('id')) as Record<string, unknown>[];
+  const args: unknown[] = [sqlId(ctx, uid)];
+  if (method) args.push(method);
+  if (validatedOnly) args.push(ctx.d.bool(true));
+  const rows = await hotRows(ctx, CREDS_OF_USER(!!method, validatedOnly), args);
   return rows.map((r) => credFromRow(uid, r));
 }
 

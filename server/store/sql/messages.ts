@@ -4,7 +4,8 @@ import { idsToRanges, rangeEnd } from '../contract/ranges.js';
 import type { DelMessage, DelRecord, Message, MessageBatch, QueryOpt, Range, SeqMarks } from '../contract/types.js';
 import { idFromDb, messageFromRow } from './codec.js';
 import { inTx, MAX_MESSAGE_RESULTS, rawRows, sqlId, type Ctx } from './context.js';
-import { decodeInt, encodeJson, encodeTime } from './dialect.js';
+import { decodeInt, encodeJson, encodeTime, type Dialect } from './dialect.js';
+import { hot, hotRows, hotRun } from './hot.js';
 import { canGoDirect, prepared, withConnection } from './sqlite-direct.js';
 import { subsUpdate } from './subs.js';
 
@@ -24,13 +25,18 @@ function messageRow(ctx: Ctx, m: Message): Record<string, unknown> {
   };
 }
 
+const INSERT_ONE = hot(
+  (d) => `INSERT INTO messages (createdat,updatedat,seqid,topic,${d.quote('from')},head,content) VALUES (?,?,?,?,?,?,?)${d.name === 'postgres' ? ' RETURNING id' : ''}`,
+);
+
 async function insertMessage(ctx: Ctx, m: Message): Promise<void> {
+  const r = messageRow(ctx, m);
+  const args = [r.createdat, r.updatedat, r.seqid, r.topic, r.from, r.head, r.content];
   if (ctx.d.name === 'postgres') {
-    const [row] = (await ctx.db('messages').insert(messageRow(ctx, m)).returning('id')) as { id: unknown }[];
+    const [row] = await hotRows(ctx, INSERT_ONE, args);
     m.id = decodeInt(row?.id);
   } else {
-    const [id] = (await ctx.db('messages').insert(messageRow(ctx, m))) as unknown[];
-    m.id = decodeInt(id);
+    m.id = (await hotRun(ctx, INSERT_ONE, args)).insertId;
   }
 }
 
@@ -142,11 +148,13 @@ async function insertMessages(tx: Ctx, msgs: Message[]): Promise<void> {
   }
 }
 
+const BUMP_ONE = hot(BUMP_TOPIC);
+
 /** Sets each topic's seq and touched time from its last message, in one statement. */
 async function bumpTopics(tx: Ctx, last: Message[]): Promise<void> {
   if (last.length === 1) {
     const m = last[0]!;
-    await tx.db('topics').where('name', m.topic).update({ seqid: m.seqId, touchedat: encodeTime(m.createdAt) });
+    await hotRun(tx, BUMP_ONE, [m.seqId, encodeTime(m.createdAt), m.topic]);
     return;
   }
   // ELSE keeps each CASE typed as its column (PostgreSQL would read untyped parameters as text).
@@ -184,11 +192,20 @@ function mergeMarks(batches: readonly MessageBatch[]): MarkMove[] {
   return [...out.values()];
 }
 
+const RECV_ONE = hot(MOVE_RECV);
+const MARKS_ONE = hot(MOVE_MARKS);
+
 /** Moves every mark in `moves` in one statement (marks of user 0 would be the whole topic's: one by one). */
 async function moveMarks(tx: Ctx, moves: MarkMove[]): Promise<void> {
   const many = moves.filter((m) => m.user !== 0n);
   for (const m of many.length > 1 ? moves.filter((m) => m.user === 0n) : moves) {
-    await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
+    if (m.user === 0n) {
+      await subsUpdate(tx, m.topic, m.user, m.read === undefined ? { recvSeqId: m.recv } : { recvSeqId: m.recv, readSeqId: m.read });
+    } else if (m.read === undefined) {
+      await hotRun(tx, RECV_ONE, [m.recv, m.topic, sqlId(tx, m.user)]);
+    } else {
+      await hotRun(tx, MARKS_ONE, [m.recv, m.read, m.topic, sqlId(tx, m.user)]);
+    }
   }
   if (many.length <= 1) {
     return;
@@ -225,32 +242,35 @@ function rangesSql(column: string, ranges: Range[]): [string, number[]] {
   return [parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`, args];
 }
 
+/** A page of history, newest first, without what the user deleted for themselves. */
+function pageSql(d: Dialect, seqCondition: string): string {
+  const from = d.quote('from');
+  return `SELECT m.id,m.createdat,m.updatedat,m.deletedat,m.delid,m.seqid,m.topic,m.${from} AS ${from},m.head,m.content
+      FROM messages AS m LEFT JOIN dellog AS d
+        ON d.topic=m.topic AND m.seqid BETWEEN d.low AND d.hi-1 AND d.deletedfor=?
+      WHERE m.delid=0 AND m.topic=? AND ${seqCondition} AND d.deletedfor IS NULL
+      ORDER BY m.seqid DESC LIMIT ?`;
+}
+
+const PAGE = hot((d) => pageSql(d, 'm.seqid BETWEEN ? AND ?'));
+
 export async function messageGetAll(ctx: Ctx, topic: string, forUser: Uid, opts?: QueryOpt): Promise<Message[]> {
   let limit = MAX_MESSAGE_RESULTS;
   const args: (string | number)[] = [sqlId(ctx, forUser), topic];
-  let seqSql: string;
+  let ranges: string | null = null;
   if (opts?.ranges && opts.ranges.length > 0) {
     const [sql, ids] = rangesSql('m.seqid', opts.ranges);
-    seqSql = sql;
+    ranges = sql;
     args.push(...ids);
   } else {
-    seqSql = 'm.seqid BETWEEN ? AND ?';
     args.push(opts?.since && opts.since > 0 ? opts.since : 0, opts?.before && opts.before > 1 ? opts.before - 1 : MAX_SEQ);
   }
   if (opts?.limit && opts.limit > 0 && opts.limit < limit) {
     limit = opts.limit;
   }
   args.push(limit);
-  const from = ctx.d.quote('from');
-  const rows = await rawRows(
-    ctx,
-    `SELECT m.id,m.createdat,m.updatedat,m.deletedat,m.delid,m.seqid,m.topic,m.${from} AS ${from},m.head,m.content
-      FROM messages AS m LEFT JOIN dellog AS d
-        ON d.topic=m.topic AND m.seqid BETWEEN d.low AND d.hi-1 AND d.deletedfor=?
-      WHERE m.delid=0 AND m.topic=? AND ${seqSql} AND d.deletedfor IS NULL
-      ORDER BY m.seqid DESC LIMIT ?`,
-    args,
-  );
+  // A page by seq span is hot; one by a client's list of ranges is as varied as the list, so not prepared.
+  const rows = ranges === null ? await hotRows(ctx, PAGE, args) : await rawRows(ctx, pageSql(ctx.d, ranges), args);
   return rows.map((r) => messageFromRow(ctx, r));
 }
 

@@ -80,6 +80,8 @@ async function driverConfig(s: ConnectionSettings, withDatabase: boolean): Promi
           bigNumberStrings: true,
           jsonStrings: true,
           multipleStatements: false,
+          // Only the hot statements (constants of the code, a few dozen) are prepared; the bound is a safety net.
+          maxPreparedStatements: 128,
           ...(s.ssl ? { ssl: {} } : {}),
         } as Knex.MySql2ConnectionConfig,
         pool: { min: 0, max: s.maxConnections },

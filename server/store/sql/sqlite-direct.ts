@@ -6,8 +6,8 @@ import type { Ctx } from './context.js';
  * SQLite's hot path without knex: statements prepared once per connection and kept, run on the
  * pool's one connection taken for the whole call, so nothing else interleaves. knex builds and
  * prepares every statement anew (a tenth of a p2p run's samples); better-sqlite3 runs a kept
- * statement directly. Used for the commits of messages and marks and for raw reads; knex keeps
- * the schema, the migrations and the cold queries.
+ * statement directly. Used for the commits of messages and marks, for the hot statements of
+ * hot.ts and for raw reads; knex keeps the schema, the migrations and the cold queries.
  */
 
 interface KnexClient {

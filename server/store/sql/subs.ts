@@ -1,11 +1,12 @@
 import { modeToString, MODE_OWNER } from '../../../src/model/access.js';
 import type { Uid } from '../../../src/model/uid.js';
-import { chnToGrp, isChannel } from '../../../src/model/uid.js';
+import { chnToGrp, isChannel, userId } from '../../../src/model/uid.js';
 import { StoreError } from '../contract/errors.js';
 import type { QueryOpt, Subscription, SubscriptionUpdate } from '../contract/types.js';
 import { subFromRow } from './codec.js';
 import { affected, inTx, sqlId, type Ctx } from './context.js';
 import { encodeJson, encodeTime } from './dialect.js';
+import { hot, hotFamily, hotRows } from './hot.js';
 
 /** Subscriptions: one row per user and topic; a deleted one keeps its row with `deletedat` set. */
 
@@ -54,39 +55,50 @@ export async function createSubscription(ctx: Ctx, sub: Subscription, keepPrivat
   return prev === undefined || prev.deletedat !== null;
 }
 
+const SUB_GET = hotFamily(
+  (_d, keepDeleted: boolean) =>
+    `SELECT ${SUB_COLUMNS.join(',')} FROM subscriptions WHERE topic=? AND userid=?${keepDeleted ? '' : ' AND deletedat IS NULL'} LIMIT 1`,
+);
+
 export async function subscriptionGet(ctx: Ctx, topic: string, user: Uid, keepDeleted: boolean): Promise<Subscription | null> {
-  const q = ctx.db('subscriptions').select(SUB_COLUMNS).where({ topic, userid: sqlId(ctx, user) });
-  if (!keepDeleted) {
-    q.whereNull('deletedat');
-  }
-  const row = await q.first();
-  return row ? subFromRow(ctx, row as Record<string, unknown>) : null;
+  const [row] = await hotRows(ctx, SUB_GET(keepDeleted), [topic, sqlId(ctx, user)]);
+  return row ? subFromRow(ctx, row) : null;
 }
 
+/** Private values are left out but for the user's own `usr` subscription (what `me` loads). */
+const SUBS_OF_USER = hot(
+  `SELECT ${SUB_COLUMNS.filter((c) => c !== 'private').join(',')},CASE WHEN topic=? THEN private END AS private
+    FROM subscriptions WHERE userid=? AND deletedat IS NULL`,
+);
+
 export async function subsForUser(ctx: Ctx, uid: Uid): Promise<Subscription[]> {
-  const rows = (await ctx
-    .db('subscriptions')
-    .select(SUB_COLUMNS.filter((c) => c !== 'private'))
-    .where('userid', sqlId(ctx, uid))
-    .whereNull('deletedat')) as Record<string, unknown>[];
+  const rows = await hotRows(ctx, SUBS_OF_USER, [userId(uid), sqlId(ctx, uid)]);
   return rows.map((r) => subFromRow(ctx, r));
 }
 
+const SUBS_OF_TOPIC = hotFamily(
+  (_d, keepDeleted: boolean, byUser: boolean, limited: boolean) =>
+    `SELECT ${SUB_COLUMNS.join(',')} FROM subscriptions WHERE topic=?` +
+    (keepDeleted ? '' : ' AND deletedat IS NULL') +
+    (byUser ? ' AND userid=?' : '') +
+    ' ORDER BY id' +
+    (limited ? ' LIMIT ?' : ''),
+);
+
 export async function subsForTopic(ctx: Ctx, topic: string, keepDeleted: boolean, opts?: QueryOpt): Promise<Subscription[]> {
-  const q = ctx.db('subscriptions').select(SUB_COLUMNS).where('topic', topic);
-  if (!keepDeleted) {
-    q.whereNull('deletedat');
+  const args: unknown[] = [topic];
+  if (opts?.user) {
+    args.push(sqlId(ctx, opts.user));
   }
   let limit = ctx.maxResults;
-  if (opts?.user) {
-    q.where('userid', sqlId(ctx, opts.user));
-  }
   if (opts?.limit && opts.limit > 0 && opts.limit < limit) {
     limit = opts.limit;
   }
-  q.orderBy('id');
-  if (!opts?.all) q.limit(limit);
-  const rows = (await q) as Record<string, unknown>[];
+  const limited = !opts?.all;
+  if (limited) {
+    args.push(limit);
+  }
+  const rows = await hotRows(ctx, SUBS_OF_TOPIC(keepDeleted, !!opts?.user, limited), args);
   return rows.map((r) => subFromRow(ctx, r));
 }
 

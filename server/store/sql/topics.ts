@@ -5,6 +5,7 @@ import { ObjState, type Subscription, type Topic, type TopicUpdate } from '../co
 import { accessToDb, modeFromDb, tagsToDb, topicFromRow } from './codec.js';
 import { inTx, sqlId, type Ctx } from './context.js';
 import { encodeJson, encodeTime } from './dialect.js';
+import { hot, hotRows } from './hot.js';
 import { deleteAllMessages } from './messages.js';
 import { createSubscription } from './subs.js';
 import { addTags, replaceTags, TOPIC_TAGS } from './tags.js';
@@ -83,19 +84,18 @@ export async function topicCreateP2P(ctx: Ctx, initiator: Subscription, invited:
   });
 }
 
+const TOPIC_BY_NAME = hot(`SELECT ${TOPIC_COLUMNS.join(',')} FROM topics WHERE name=? LIMIT 1`);
+const COUNT_MEMBERS = hot('SELECT COUNT(*) AS n FROM subscriptions WHERE topic IN (?,?) AND deletedat IS NULL');
+
 export async function topicGet(ctx: Ctx, name: string): Promise<Topic | null> {
-  const row = (await ctx.db('topics').select(TOPIC_COLUMNS).where('name', name).first()) as Record<string, unknown> | undefined;
+  const [row] = await hotRows(ctx, TOPIC_BY_NAME, [name]);
   if (!row) {
     return null;
   }
   const topic = topicFromRow(ctx, row);
   if (name.startsWith('grp')) {
     // The denormalized count can drift (e.g. after a crash of an older server): recount.
-    const [cnt] = (await ctx
-      .db('subscriptions')
-      .count({ n: '*' })
-      .whereIn('topic', [name, grpToChn(name)])
-      .whereNull('deletedat')) as { n: unknown }[];
+    const [cnt] = await hotRows(ctx, COUNT_MEMBERS, [name, grpToChn(name)]);
     const n = Number(cnt?.n ?? 0);
     if (n !== topic.subCnt) {
       topic.subCnt = n;

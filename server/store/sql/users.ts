@@ -5,6 +5,7 @@ import { accessToDb, idFromDb, tagsToDb, userFromRow, userToRow } from './codec.
 import { inTx, rawRows, sqlId, type Ctx } from './context.js';
 import { decodeInt, encodeJson, encodeTime } from './dialect.js';
 import { deleteDevices } from './devices.js';
+import { hot, hotRows } from './hot.js';
 import { addTags, replaceTags, USER_TAGS } from './tags.js';
 
 /** Users: create, read, update, delete, and the queries over users. */
@@ -16,9 +17,11 @@ export async function userCreate(ctx: Ctx, user: User): Promise<void> {
   });
 }
 
+const USER_BY_ID = hot('SELECT * FROM users WHERE id=? AND state<>? LIMIT 1');
+
 export async function userGet(ctx: Ctx, uid: Uid): Promise<User | null> {
-  const row = await ctx.db('users').where('id', sqlId(ctx, uid)).whereNot('state', ObjState.DELETED).first();
-  return row ? userFromRow(ctx, row as Record<string, unknown>) : null;
+  const [row] = await hotRows(ctx, USER_BY_ID, [sqlId(ctx, uid), ObjState.DELETED]);
+  return row ? userFromRow(ctx, row) : null;
 }
 
 export async function userGetAll(ctx: Ctx, uids: Uid[]): Promise<User[]> {
