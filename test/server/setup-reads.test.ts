@@ -51,7 +51,7 @@ describe('session setup', () => {
     expect(counts.get('subsForUser')).toBe(1);
     expect(counts.get('subsForTopic')).toBeUndefined();
     const desc = await waitFor(c, (m) => m.meta?.desc !== undefined, 'me desc');
-    expect(desc.meta?.desc?.private).toEqual({ comment: 'note to self' });
+    expect((desc.meta?.desc as { private?: unknown } | undefined)?.private).toEqual({ comment: 'note to self' });
     // Bob, a contact, hears alice come online from what that one read gave.
     const user = (login.ctrl?.params as { user: string }).user;
     await waitFor(bob, (m) => m.pres?.topic === 'me' && m.pres.src === user && m.pres.what === 'on', 'alice online');
