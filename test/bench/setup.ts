@@ -107,8 +107,14 @@ export async function prepare(dir: string, shape: Shape, settings: ServerSetting
   if (!fresh && existsSync(savedPath) && (db !== undefined || existsSync(dbPath))) {
     const s = JSON.parse(readFileSync(savedPath, 'utf8')) as Saved;
     if (s.version === VERSION && JSON.stringify(s.shape) === JSON.stringify(shape) && s.db === db) {
-      saved = s;
-      log(`reusing the bench database ${db ?? dbPath} (${s.users.length} users)`);
+      // A server database is shared by every shape's work folder: a run of another shape may have
+      // rebuilt it since, and then the users described here are gone.
+      if (await usersStillThere(config, s)) {
+        saved = s;
+        log(`reusing the bench database ${db ?? dbPath} (${s.users.length} users)`);
+      } else {
+        log(`the bench database ${db ?? dbPath} was rebuilt for another shape since: building it again`);
+      }
     }
   }
   if (!saved) {
@@ -128,6 +134,23 @@ export async function prepare(dir: string, shape: Shape, settings: ServerSetting
     users.push({ login: u.login, uid: 'usr' + uidToString(uid), token: secret.toString('base64') });
   }
   return { dbPath, configPath, users, group: saved.group, history: saved.history, historyMessages: shape.historyMessages };
+}
+
+/** Whether the first and the last user of a saved description are in the database. */
+async function usersStillThere(config: TinodeConfig, saved: Saved): Promise<boolean> {
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key, offThread: false });
+  try {
+    await store.unlock();
+    const ends = [saved.users[0], saved.users[saved.users.length - 1]];
+    for (const u of ends) {
+      if (!u || !(await store.users.get(BigInt(u.id)))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await store.close();
+  }
 }
 
 /** The token key the server will sign with: the database's own (resolved as the server does). */
