@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../src/config/errors.js';
+import { resolveCluster } from './cluster/config.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
@@ -187,9 +188,27 @@ function httpReplies(): HttpReplies {
 }
 
 /** Builds the server from a validated config and starts listening on `config.listen`. */
+/**
+ * A configured cluster is checked as a whole (the same errors a clustered server gives) and then
+ * refused: this version serves every topic in its one process, and two processes on one database
+ * would each act as every topic's master (seq ids and read marks would diverge). Clustering on NATS
+ * is being built (server/cluster: the ring, the configuration, the membership).
+ */
+function refuseClusterForNow(config: TinodeConfig): void {
+  const cluster = resolveCluster(config);
+  if (cluster) {
+    throw new ConfigError(
+      'cluster_config.self',
+      `"${cluster.self}" asks for a cluster, and this version does not run one yet: two servers on one database would each serve every topic`,
+      'an empty cluster_config.self: one server process per database',
+    );
+  }
+}
+
 export async function startServer(config: TinodeConfig, opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+  refuseClusterForNow(config);
   const store = await openStore(config, opts);
   let auth: Schemes;
   try {

@@ -195,7 +195,34 @@ export const configSchema = obj({
   }),
   push: arr(obj({ name: str(''), config: raw({}) })),
   webrtc: raw({ enabled: false }),
-  cluster_config: raw(null),
+  /**
+   * Clustering, as the reference configures it (`self`, `nodes`, `failover`), with NATS as the
+   * transport between the nodes (`nats_url`, credentials optional). `self` empty: standalone.
+   */
+  cluster_config: obj({
+    /** This node's name; `tinode serve --cluster-self NAME` overrides it. */
+    self: str(''),
+    /** Every node of the cluster, this one included. `addr` is the reference's RPC address: accepted, unused (the nodes talk through NATS). */
+    nodes: arr(obj({ name: str(''), addr: str('') })),
+    failover: obj({
+      enabled: bool(false),
+      /** Milliseconds between a node's heartbeats. */
+      heartbeat: int(100, 10, 60_000),
+      /** The reference's leader election timeout in heartbeats: accepted, unused (NATS keeps the membership). */
+      vote_after: int(8, 1, 10_000),
+      /** Heartbeats a node may miss before the others count it gone and take over its topics. */
+      node_fail_after: int(16, 2, 10_000),
+    }),
+    /** NATS servers, comma-separated (`nats://host:4222,nats://other:4222`). */
+    nats_url: str('nats://127.0.0.1:4222'),
+    nats_user: str(''),
+    nats_password: str(''),
+    nats_token: str(''),
+    /** A NATS credentials file (JWT and NKey seed). */
+    nats_creds_file: str(''),
+    /** Prefix of the cluster's subjects and key-value bucket: clusters sharing one NATS differ by it. */
+    nats_prefix: str('tinode', (v) => (/^[A-Za-z0-9_-]+$/.test(v) ? null : 'the value has characters NATS names cannot hold'), 'letters, digits, "_" and "-"'),
+  }),
   plugins: arr(raw({})),
 });
 

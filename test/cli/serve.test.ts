@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,28 @@ describe('tinode serve', () => {
     const r = await runTinode(['serve', '--listen', 'nowhere', '--db', 'sqlite:/tmp/x.db']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"listen"/);
+  });
+
+  it('refuses a cluster configuration (after checking it) instead of serving every topic twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tinode-cluster-conf-'));
+    const nodes = [{ name: 'one', addr: 'localhost:12001' }, { name: 'two', addr: 'localhost:12002' }];
+    const conf = (cluster: object) => {
+      const path = join(dir, `tinode-${Math.random().toString(36).slice(2)}.conf`);
+      writeFileSync(path, JSON.stringify({ cluster_config: cluster }));
+      return path;
+    };
+    const serve = (db: string, cluster: object) =>
+      runTinode(['serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db, '--config', conf(cluster)]);
+    const postgres = 'postgres://postgres@127.0.0.1:5432/tinode_none_here';
+    const refused = await serve(postgres, { self: 'one', nodes });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/cluster_config\.self.*does not run one yet/);
+    const wrong = await serve(postgres, { self: 'three', nodes });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/"three" is not among cluster_config\.nodes/);
+    const sqlite = await serve(`sqlite:${join(dir, 'x.db')}`, { self: 'one', nodes });
+    expect(sqlite.code).toBe(2);
+    expect(sqlite.stderr).toMatch(/store_config\.use_adapter/);
   });
 
   it('says how to create a database it cannot find', async () => {
