@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveCluster, type ClusterSettings } from '../../server/cluster/config.js';
 import { ClusterStartError, Membership } from '../../server/cluster/membership.js';
-import { loadConfig } from '../../src/config/load.js';
+import { clusterSettings, FAIL_AFTER, HEARTBEAT, memberProcess, until } from '../helpers/cluster.js';
 import { natsServerAvailable, TestNats } from '../helpers/nats.js';
 
 /**
@@ -12,50 +11,9 @@ import { natsServerAvailable, TestNats } from '../helpers/nats.js';
  * in until the link is back.
  */
 const NODES = ['one', 'two', 'three'];
-const HEARTBEAT = 100;
-const FAIL_AFTER = 20; // heartbeats: 2 s
 
 if (!natsServerAvailable() && process.env.CI) {
   throw new Error('nats-server is missing at /usr/sbin/nats-server, and CI must test the cluster (apt install nats-server)');
-}
-
-function settings(url: string, self: string): ClusterSettings {
-  const { config } = loadConfig(undefined, {
-    db: 'mysql://root@127.0.0.1:3306/tinode',
-    set: {
-      cluster_config: {
-        self,
-        nodes: NODES.map((name) => ({ name })),
-        failover: { enabled: true, heartbeat: HEARTBEAT, node_fail_after: FAIL_AFTER },
-        nats_url: url,
-      },
-    },
-  });
-  return resolveCluster(config)!;
-}
-
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A member in a process of its own; resolves when it says ready (or refused). */
-function memberProcess(url: string, self: string): Promise<{ proc: ChildProcess; said: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/member-process.ts', url, self, NODES.join(','), String(HEARTBEAT), String(FAIL_AFTER)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) resolve({ proc, said: line! });
-    });
-    proc.once('exit', (code) => reject(new Error(`member process exited with ${code}: ${out}`)));
-  });
 }
 
 describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
@@ -77,7 +35,7 @@ describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
   });
 
   async function join(self: string): Promise<Membership> {
-    const m = await Membership.start(settings(nats.url, self));
+    const m = await Membership.start(clusterSettings(nats.url, self, NODES));
     started.push(m);
     return m;
   }
@@ -103,15 +61,15 @@ describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
 
   it('counts a killed node gone after node_fail_after heartbeats, and refuses its name while it lives', async () => {
     const one = await join('one');
-    const two = await memberProcess(nats.url, 'two');
+    const two = await memberProcess(nats.url, 'two', NODES);
     procs.push(two.proc);
     expect(two.said).toBe('ready');
     await until('one sees two', () => one.live.includes('two'));
 
     // A second "two" is refused while the first one is live.
-    const twin = await memberProcess(nats.url, 'two').catch((e: Error) => ({ proc: null, said: e.message }));
+    const twin = await memberProcess(nats.url, 'two', NODES).catch((e: Error) => ({ proc: null, said: e.message }));
     expect(twin.said).toMatch(/a node named "two" is already running/);
-    await expect(Membership.start(settings(nats.url, 'two'))).rejects.toBeInstanceOf(ClusterStartError);
+    await expect(Membership.start(clusterSettings(nats.url, 'two', NODES))).rejects.toBeInstanceOf(ClusterStartError);
 
     const killedAt = Date.now();
     two.proc.kill('SIGKILL');
