@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../src/config/errors.js';
 import { resolveCluster } from './cluster/config.js';
+import { Stats } from './metrics/stats.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
@@ -33,7 +34,7 @@ import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
-import { createHttpServer, listen } from './transport/http.js';
+import { createHttpServer, listen, type HttpRoutes } from './transport/http.js';
 import { LongPollTransport } from './transport/longpoll.js';
 import { staticFolderCsp } from './transport/security-headers.js';
 import { staticHandler } from './transport/static.js';
@@ -256,6 +257,9 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const sessions = new SessionRegistry<Session>();
   const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
   const slowSessions = new SlowSessionWatch(() => sessions.all(), log, timings.slowTaskMs);
+  const version = { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` };
+  const stats = new Stats(version.ver);
+  stats.attach({ liveSessions: () => sessions.size, liveTopics: () => hub.size, totalTopics: () => hub.loadedTotal });
   const ctx: ServerContext = {
     config,
     store,
@@ -274,7 +278,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     requiredCreds: required,
     reqCredParam: Object.keys(reqCredParam).length > 0 ? reqCredParam : null,
     p2pMode,
-    version: { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` },
+    version,
+    stats,
     shuttingDown: false,
   };
   try {
@@ -288,6 +293,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     open(conn: Connection) {
       const sess = new Session(ctx, conn);
       sessions.add(sess);
+      stats.sessionOpened();
       guards.sessions.opened(sess, conn.remoteAddr, conn.kind);
       return sess;
     },
@@ -320,18 +326,23 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       ws,
       lp,
       replies,
-      extra: media
-        ? fileRoutes({
-            media,
-            schemes: auth,
-            sessions,
-            checkApiKey: common.checkApiKey,
-            useXForwardedFor: config.use_x_forwarded_for,
-            apiPath: mountPath,
-            log,
-            avatars: new PublicAvatars(storeAvatarLookup(store)),
-          })
-        : undefined,
+      extra: extraRoutes(
+        config.expvar,
+        stats,
+        media
+          ? fileRoutes({
+              media,
+              schemes: auth,
+              sessions,
+              checkApiKey: common.checkApiKey,
+              useXForwardedFor: config.use_x_forwarded_for,
+              apiPath: mountPath,
+              log,
+              avatars: new PublicAvatars(storeAvatarLookup(store)),
+              stats,
+            })
+          : null,
+      ),
       static: opts.staticDir ? staticHandler(opts.staticDir, config.static_mount, config.cache_control, { 'Content-Security-Policy': staticFolderCsp(config.x_frame_options) }) : webApp?.handler,
       xFrameOptions: config.x_frame_options,
       hstsMaxAge: tls ? config.tls.strict_max_age : 0,
@@ -409,6 +420,15 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     return closing;
   };
   return { url, grpcAddr, ctx, hub, close };
+}
+
+/** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */
+function extraRoutes(expvar: string, stats: Stats, files: ReturnType<typeof fileRoutes> | null): NonNullable<HttpRoutes['extra']> {
+  const routes: NonNullable<HttpRoutes['extra']> = new Map(files ?? []);
+  if (expvar !== '' && expvar !== '-') {
+    routes.set(expvar, stats.handler());
+  }
+  return routes;
 }
 
 /** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */

@@ -53,6 +53,9 @@ export class Hub implements TopicRouter, TopicHost {
     return this.topics.size;
   }
 
+  /** Topics loaded since the start (statistics: `TotalTopics`). */
+  loadedTotal = 0;
+
   /**
    * Subscribes the request's session: loads the topic if needed (a failure to load is the
    * request's reply, thrown), then lets the topic handle the subscription in its inbox.
@@ -82,6 +85,7 @@ export class Hub implements TopicRouter, TopicHost {
         }
         await topic.init(req);
         this.topics.set(name, topic);
+        this.loadedTotal++;
         return topic;
       })();
       this.loading.set(name, pending);
@@ -100,6 +104,7 @@ export class Hub implements TopicRouter, TopicHost {
     const sys = new SysTopic(this.env, 'sys', 'sys');
     await sys.init(null);
     this.topics.set('sys', sys);
+    this.loadedTotal++;
   }
 
   /** The live topic the client is attached to under the request's name; 409 when it is not. */

@@ -23,6 +23,8 @@ export interface FileHttpOptions {
    */
   avatars?: PublicAvatars | undefined;
   log: Logger;
+  /** Counts transfers for the server's statistics (`FileUploadsTotal`, `FileDownloadsTotal`). */
+  stats?: { fileUploaded(): void; fileDownloaded(): void } | undefined;
 }
 
 /** Adds headers to a response. */

@@ -85,6 +85,7 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     }
     // Download URLs are relative to api_path.
     const fd = await opts.media.find('/' + url.pathname.slice(opts.apiPath.length));
+    opts.stats?.fileDownloaded();
     const attachment = isTrue(url.searchParams.get('asatt')) || !shownInline(fd.mimeType);
     const name = downloadName(url.searchParams.get('filename') ?? '', posix.basename(handler.urlFor(fd)), fd.mimeType);
     const disposition = contentDisposition(attachment ? 'attachment' : 'inline', name);

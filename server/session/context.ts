@@ -1,3 +1,4 @@
+import type { Stats } from '../metrics/stats.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
 import type { AuthLevel } from '../../src/model/auth-level.js';
 import type { TopicRouter } from '../request/router.js';
@@ -51,6 +52,8 @@ export interface ServerContext {
   readonly version: { ver: string; build: string };
   /** Who may open sessions, and who may try to log in now. */
   readonly guards: Guards;
+  /** Runtime statistics (`expvar`). */
+  readonly stats: Stats;
   /** True once shutdown started: new work is refused. */
   shuttingDown: boolean;
 }

@@ -92,6 +92,7 @@ export class Session implements Client, RegisteredSession, PromotableSession, Ho
     if (this.ended) {
       return;
     }
+    this.ctx.stats.received(this.conn.kind);
     this.ctx.log.warn(`session ${this.sid}: malformed message: ${reason}`);
     // Queued like any message, so the reply keeps its place in the order of replies.
     void this.queue.push(() => {
@@ -108,6 +109,7 @@ export class Session implements Client, RegisteredSession, PromotableSession, Ho
     if (this.ended) {
       return;
     }
+    this.ctx.stats.received(this.conn.kind);
     if (this.ctx.shuttingDown) {
       this.send(reply('locked', msg.id, msg.topic, new Date()));
       return;
@@ -188,6 +190,7 @@ export class Session implements Client, RegisteredSession, PromotableSession, Ho
       this.cleanUp();
       return false;
     }
+    this.ctx.stats.sent(this.conn.kind, msg);
     return true;
   }
 
