@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../src/config/errors.js';
 import { resolveCluster } from './cluster/config.js';
+import { healthRoutes } from './metrics/health.js';
 import { Stats } from './metrics/stats.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
@@ -329,6 +330,12 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       extra: extraRoutes(
         config.expvar,
         stats,
+        healthRoutes(config.health, {
+          shuttingDown: () => ctx.shuttingDown,
+          checkDatabase: async () => {
+            await store.dbVersion();
+          },
+        }),
         media
           ? fileRoutes({
               media,
@@ -423,8 +430,13 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
 }
 
 /** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */
-function extraRoutes(expvar: string, stats: Stats, files: ReturnType<typeof fileRoutes> | null): NonNullable<HttpRoutes['extra']> {
-  const routes: NonNullable<HttpRoutes['extra']> = new Map(files ?? []);
+function extraRoutes(
+  expvar: string,
+  stats: Stats,
+  health: Map<string, NonNullable<HttpRoutes['extra']> extends Map<string, infer H> ? H : never>,
+  files: ReturnType<typeof fileRoutes> | null,
+): NonNullable<HttpRoutes['extra']> {
+  const routes: NonNullable<HttpRoutes['extra']> = new Map([...health, ...(files ?? [])]);
   if (expvar !== '' && expvar !== '-') {
     routes.set(expvar, stats.handler());
   }

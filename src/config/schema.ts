@@ -72,6 +72,8 @@ export const configSchema = obj({
   max_tag_count: int(16, 1),
   permanent_accounts: bool(false),
   expvar: str('/debug/vars'),
+  /** Liveness (the process answers) and readiness (its database answers) for probes; '' or '-' turns one off. */
+  health: obj({ live: str('/livez'), ready: str('/readyz') }),
   server_status: str(''),
   /** Off by default (the reference ships it on): a client could name any address and escape per-address limits. */
   use_x_forwarded_for: bool(false),
