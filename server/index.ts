@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError } from '../src/config/errors.js';
 import { resolveCluster } from './cluster/config.js';
 import { healthRoutes } from './metrics/health.js';
+import { Metrics } from './metrics/prometheus.js';
 import { Stats } from './metrics/stats.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
@@ -261,6 +262,20 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const version = { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` };
   const stats = new Stats(version.ver);
   stats.attach({ liveSessions: () => sessions.size, liveTopics: () => hub.size, totalTopics: () => hub.loadedTotal });
+  const metrics = pathOn(config.metrics_path)
+    ? new Metrics(stats, {
+        sessionsByTransport: () => {
+          const by = { ws: 0, lp: 0, grpc: 0 };
+          for (const s of sessions.all()) by[s.transport]++;
+          return by;
+        },
+        liveTopics: () => hub.size,
+      })
+    : null;
+  if (metrics) {
+    store.observeCommits((c) => metrics.commit(c));
+    plugins.observe((plugin, method, ok) => metrics.pluginCall(plugin, method, ok));
+  }
   const ctx: ServerContext = {
     config,
     store,
@@ -330,6 +345,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       extra: extraRoutes(
         config.expvar,
         stats,
+        metrics ? { path: config.metrics_path, m: metrics } : null,
         healthRoutes(config.health, {
           shuttingDown: () => ctx.shuttingDown,
           checkDatabase: async () => {
@@ -411,6 +427,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       lp.close();
       await grpcTransport?.close();
       plugins.close();
+      metrics?.close();
       guards.sessions.close();
       guards.logins.close();
       backgroundSessions.close();
@@ -430,15 +447,24 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
 }
 
 /** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */
+/** A path option that is on ('' and '-' turn it off, as the reference's `expvar`). */
+function pathOn(path: string): boolean {
+  return path !== '' && path !== '-';
+}
+
 function extraRoutes(
   expvar: string,
   stats: Stats,
+  metrics: { path: string; m: Metrics } | null,
   health: Map<string, NonNullable<HttpRoutes['extra']> extends Map<string, infer H> ? H : never>,
   files: ReturnType<typeof fileRoutes> | null,
 ): NonNullable<HttpRoutes['extra']> {
   const routes: NonNullable<HttpRoutes['extra']> = new Map([...health, ...(files ?? [])]);
-  if (expvar !== '' && expvar !== '-') {
+  if (pathOn(expvar)) {
     routes.set(expvar, stats.handler());
+  }
+  if (metrics) {
+    routes.set(metrics.path, metrics.m.handler());
   }
   return routes;
 }

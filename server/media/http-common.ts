@@ -24,7 +24,7 @@ export interface FileHttpOptions {
   avatars?: PublicAvatars | undefined;
   log: Logger;
   /** Counts transfers for the server's statistics (`FileUploadsTotal`, `FileDownloadsTotal`). */
-  stats?: { fileUploaded(): void; fileDownloaded(): void } | undefined;
+  stats?: { fileUploaded(bytes: number): void; fileDownloaded(bytes: number): void } | undefined;
 }
 
 /** Adds headers to a response. */

@@ -85,12 +85,12 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
     }
     // Download URLs are relative to api_path.
     const fd = await opts.media.find('/' + url.pathname.slice(opts.apiPath.length));
-    opts.stats?.fileDownloaded();
     const attachment = isTrue(url.searchParams.get('asatt')) || !shownInline(fd.mimeType);
     const name = downloadName(url.searchParams.get('filename') ?? '', posix.basename(handler.urlFor(fd)), fd.mimeType);
     const disposition = contentDisposition(attachment ? 'attachment' : 'inline', name);
     const direct = await handler.serveDirect?.(fd, { method: method === 'HEAD' ? 'HEAD' : 'GET', disposition, ifNoneMatch: req.headers['if-none-match'] ?? '' });
     if (direct) {
+      if (direct.status === 200 || direct.status === 307 || direct.status === 302) opts.stats?.fileDownloaded(0);
       // As the reference: the handler's status and headers; a GET also gets a {ctrl} with the status.
       applyHeaders(res, direct.headers);
       res.statusCode = direct.status;
@@ -99,6 +99,7 @@ export async function serveFile(opts: FileHttpOptions, req: IncomingMessage, res
       return;
     }
     const stored = await handler.open(fd);
+    opts.stats?.fileDownloaded(method === 'GET' ? stored.size : 0);
     try {
       res.setHeader('Content-Type', fd.mimeType);
       res.setHeader('Cache-Control', who === 'avatar' ? AVATAR_CACHE_CONTROL : handler.cacheControl);

@@ -182,7 +182,7 @@ export class HttpUpload {
       const expires = this.opts.media.expiresAt(this.now);
       if (expires) params.expires = expires;
       this.answer(reply('ok', this.id, '', this.now, params));
-      this.opts.stats?.fileUploaded();
+      this.opts.stats?.fileUploaded(file.size);
       this.opts.log.info(`media upload: ok ${file.url} (${file.size} bytes, ${file.mimeType})`);
     } catch (err) {
       this.answer(errorReply(err, this.id, '', this.now));

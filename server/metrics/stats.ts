@@ -101,12 +101,41 @@ export class Stats {
     }
   }
 
-  fileUploaded(): void {
+  fileUploaded(bytes = 0): void {
     this.#fileUploads++;
+    this.fileBytesIn += bytes;
   }
 
-  fileDownloaded(): void {
+  fileDownloaded(bytes = 0): void {
     this.#fileDownloads++;
+    this.fileBytesOut += bytes;
+  }
+
+  get fileUploadsTotal(): number {
+    return this.#fileUploads;
+  }
+
+  get fileDownloadsTotal(): number {
+    return this.#fileDownloads;
+  }
+
+  /** Bytes of files uploaded and served. */
+  fileBytesIn = 0;
+  fileBytesOut = 0;
+
+  /** Client messages received over a transport so far. */
+  receivedTotal(t: StatsTransport): number {
+    return this.#incoming[t];
+  }
+
+  /** Server messages sent over a transport so far. */
+  sentTotal(t: StatsTransport): number {
+    return this.#outgoing[t];
+  }
+
+  /** `{ctrl}` answers by class (2, 3, 4, 5 for 2xx … 5xx). */
+  ctrlTotal(cls: 2 | 3 | 4 | 5): number {
+    return this.#ctrl[cls - 2]!;
   }
 
   /** The encoded size, as the transport sends it (both encodings are cached per message). */

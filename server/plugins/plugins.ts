@@ -68,11 +68,35 @@ function json(v: unknown): Buffer | undefined {
   return v === undefined || v === null ? undefined : Buffer.from(JSON.stringify(v));
 }
 
+/** A plugin call as the server's metrics see it. */
+export type PluginCallObserver = (plugin: string, method: string, ok: boolean) => void;
+
 export class Plugins {
+  #observer: PluginCallObserver | null = null;
+
   private constructor(
     private readonly clients: Client[],
     private readonly log: Logger,
-  ) {}
+  ) {
+    for (const c of clients) {
+      const call = c.call;
+      c.call = async (method, req, waitForReady) => {
+        try {
+          const res = await call(method, req, waitForReady);
+          this.#observer?.(c.conf.name, method, true);
+          return res;
+        } catch (err) {
+          this.#observer?.(c.conf.name, method, false);
+          throw err;
+        }
+      };
+    }
+  }
+
+  /** Tells `fn` of every call to a plugin and whether it succeeded (one observer). */
+  observe(fn: PluginCallObserver): void {
+    this.#observer = fn;
+  }
 
   /** Connects (lazily, as gRPC does) to every enabled plugin of the `plugins` section. */
   static create(section: readonly unknown[], log: Logger): Plugins {

@@ -9,7 +9,7 @@ import { Auth } from './facade/auth.js';
 import { Creds } from './facade/creds.js';
 import { Devices } from './facade/devices.js';
 import { Files } from './facade/files.js';
-import { GroupCommit } from './facade/group-commit.js';
+import { GroupCommit, type CommitObserved } from './facade/group-commit.js';
 import { Messages } from './facade/messages.js';
 import { PCache } from './facade/pcache.js';
 import { Search } from './facade/search.js';
@@ -78,6 +78,13 @@ export class Store {
   /** Search by tags. */
   readonly search: Search;
 
+  readonly #commits: GroupCommit;
+
+  /** Tells `fn` of every commit of messages and marks (for the server's metrics). */
+  observeCommits(fn: (c: CommitObserved) => void): void {
+    this.#commits.observe(fn);
+  }
+
   private constructor(
     adapter: Adapter,
     private readonly ids: KeyedIds,
@@ -91,6 +98,7 @@ export class Store {
     this.topics = new Topics(adapter);
     // Messages and the marks of notes share the commits of one event-loop turn.
     const commits = new GroupCommit(adapter);
+    this.#commits = commits;
     this.subs = new Subs(adapter, commits);
     this.messages = new Messages(adapter, commits);
     this.devices = new Devices(adapter);

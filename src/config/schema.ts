@@ -72,6 +72,8 @@ export const configSchema = obj({
   max_tag_count: int(16, 1),
   permanent_accounts: bool(false),
   expvar: str('/debug/vars'),
+  /** Prometheus metrics (text format); '' or '-' turns them off. */
+  metrics_path: str('/metrics'),
   /** Liveness (the process answers) and readiness (its database answers) for probes; '' or '-' turns one off. */
   health: obj({ live: str('/livez'), ready: str('/readyz') }),
   server_status: str(''),

@@ -25,14 +25,30 @@ const MAX_BATCHES_PER_COMMIT = 256;
  * rows wait for each other, and one the database aborts (a deadlock) is retried batch by batch.
  * The queue holds at most a batch of messages and a few of marks per live topic.
  */
+/** What a commit did, for the server's metrics. */
+export interface CommitObserved {
+  /** Topics' batches in the transaction. */
+  readonly batches: number;
+  readonly messages: number;
+  readonly seconds: number;
+  /** False when the group failed and its batches went one by one. */
+  readonly ok: boolean;
+}
+
 export class GroupCommit {
   readonly #a: Adapter;
   #waiting: Waiting[] = [];
   #inFlight = 0;
   #scheduled = false;
+  #observer: ((c: CommitObserved) => void) | null = null;
 
   constructor(adapter: Adapter) {
     this.#a = adapter;
+  }
+
+  /** Tells `fn` of every commit (one observer). */
+  observe(fn: (c: CommitObserved) => void): void {
+    this.#observer = fn;
   }
 
   /** Stores `batch` in the next commit; settles when that commit has. */
@@ -65,22 +81,29 @@ export class GroupCommit {
   }
 
   async #commit(group: Waiting[]): Promise<void> {
+    const started = performance.now();
+    const report = (ok: boolean) =>
+      this.#observer?.({ batches: group.length, messages: group.reduce((n, w) => n + w.batch.msgs.length, 0), seconds: (performance.now() - started) / 1000, ok });
     if (group.length > 1) {
       try {
         await this.#a.messageCommit(group.map((w) => w.batch));
+        report(true);
         for (const w of group) w.resolve();
         return;
       } catch {
         // Each alone below: only the batch the database refuses fails.
       }
     }
+    let ok = true;
     for (const w of group) {
       try {
         await this.#a.messageSaveAll(w.batch.topic, w.batch.msgs, w.batch.marks);
         w.resolve();
       } catch (err) {
+        ok = false;
         w.reject(err);
       }
     }
+    report(ok && group.length === 1);
   }
 }
