@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { ConfigError } from '../src/config/errors.js';
 import { resolveCluster } from './cluster/config.js';
 import { healthRoutes } from './metrics/health.js';
@@ -37,6 +38,7 @@ import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
 import { createHttpServer, listen, type HttpRoutes } from './transport/http.js';
+import { TlsReloader } from './transport/tls-reload.js';
 import { LongPollTransport } from './transport/longpoll.js';
 import { staticFolderCsp } from './transport/security-headers.js';
 import { staticHandler } from './transport/static.js';
@@ -60,6 +62,8 @@ export interface ServerOptions {
 }
 
 export interface Timings {
+  /** How often the TLS certificate files are checked for changes. */
+  tlsWatchMs: number;
   /** Websocket ping interval; a client silent for two is dropped. */
   pingMs: number;
   /** Long poll held open at most this long. */
@@ -87,6 +91,7 @@ const DEFAULT_TIMINGS: Timings = {
   mediaGcGraceMs: DEFAULT_GC_GRACE_MS,
   backgroundMs: DEFAULT_BACKGROUND_MS,
   slowTaskMs: 10_000,
+  tlsWatchMs: 5_000,
 };
 
 export interface RunningServer {
@@ -97,6 +102,8 @@ export interface RunningServer {
   readonly ctx: ServerContext;
   /** The live topics (tests look at what is loaded). */
   readonly hub: Hub;
+  /** Reads the TLS certificate and key files again (`SIGHUP`); false without TLS or when they do not load. */
+  reloadTls(): boolean;
   /** Stops gracefully: sessions get "server shutdown", queued work finishes, connections close. */
   close(): Promise<void>;
 }
@@ -373,10 +380,12 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     },
     log,
   );
+  const tlsReloader = tls ? new TlsReloader(server as HttpsServer, tls, log, timings.tlsWatchMs) : null;
   let url: string;
   try {
     url = await listen(server, config.listen, tls ? 'https' : 'http');
   } catch (err) {
+    tlsReloader?.stop();
     await store.close();
     throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
   }
@@ -428,6 +437,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       await grpcTransport?.close();
       plugins.close();
       metrics?.close();
+      tlsReloader?.stop();
       guards.sessions.close();
       guards.logins.close();
       backgroundSessions.close();
@@ -443,7 +453,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     })();
     return closing;
   };
-  return { url, grpcAddr, ctx, hub, close };
+  return { url, grpcAddr, ctx, hub, reloadTls: () => tlsReloader?.reload() ?? false, close };
 }
 
 /** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */

@@ -3,7 +3,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { CommandFailure, EXIT_USAGE } from '../../src/term/exit.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { startServer } from '../index.js';
-import { createLogger } from '../log/log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../log/log.js';
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 interface ServeOptions {
   config?: string;
@@ -12,7 +14,8 @@ interface ServeOptions {
   db?: string;
   staticMount?: string;
   webapp: boolean;
-  logLevel: string;
+  logLevel?: string;
+  logFormat?: string;
 }
 
 /** `tinode serve`: the chat server. Runs until SIGINT or SIGTERM, then stops gracefully. */
@@ -26,7 +29,8 @@ export function serveCommand(program: Command): void {
     .option('--db <url>', 'the database: sqlite:PATH (default sqlite:./data/tinode.db), mysql://... or postgres://...')
     .option('--static-mount <dir>', 'serve this folder of static files at static_mount (default /) instead of the bundled TinodeWeb')
     .option('--no-webapp', 'do not serve TinodeWeb, the bundled web client (config "webapp": false)')
-    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--log-level <level>', 'debug, info, warn or error (default: "log_level" of the config, info)')
+    .option('--log-format <format>', 'text, or json: one JSON object per line (default: "log_format" of the config, text)')
     .addHelpText(
       'after',
       `
@@ -41,15 +45,18 @@ package, with its scripts and fonts from local packages (no CDN).
 `,
     )
     .action(async (opts: ServeOptions) => {
-      if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
+      if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel as LogLevel)) {
         throw new CommandFailure(`--log-level must be debug, info, warn or error, not "${opts.logLevel}"`, EXIT_USAGE);
+      }
+      if (opts.logFormat !== undefined && opts.logFormat !== 'text' && opts.logFormat !== 'json') {
+        throw new CommandFailure(`--log-format must be text or json, not "${opts.logFormat}"`, EXIT_USAGE);
       }
       const set: Record<string, unknown> = {};
       if (opts.listen !== undefined) set.listen = opts.listen;
       if (opts.grpcListen !== undefined) set.grpc_listen = opts.grpcListen;
       if (!opts.webapp) set.webapp = false;
       const { config, warnings, source } = loadConfig(opts.config, { db: opts.db, set });
-      const log = createLogger({ level: opts.logLevel as 'info' });
+      const log = createLogger({ level: (opts.logLevel as LogLevel | undefined) ?? config.log_level, format: (opts.logFormat as LogFormat | undefined) ?? config.log_format });
       warnings.forEach((w) => log.warn(w));
       log.info(`config: ${source}`);
       let server;
@@ -74,6 +81,21 @@ package, with its scripts and fonts from local packages (no CDN).
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
+        // SIGHUP: the log level from the config file again (unless --log-level fixed it), and the certificate.
+        process.on('SIGHUP', () => {
+          if (opts.logLevel === undefined) {
+            try {
+              const level = loadConfig(opts.config, { db: opts.db, set }).config.log_level;
+              log.setLevel(level);
+              log.info(`SIGHUP: log level ${level}`);
+            } catch (err) {
+              log.warn(`SIGHUP: cannot read the config again (${err instanceof Error ? err.message : String(err)}); log level stays ${log.level}`);
+            }
+          } else {
+            log.info(`SIGHUP: log level stays ${log.level} (set by --log-level)`);
+          }
+          server.reloadTls();
+        });
       });
     });
 }

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { chalkFor } from '../../src/term/output.js';
 
 /**
@@ -9,18 +10,31 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+/** Facts of an entry beside its message (the session, the topic): `key=value` in text, properties in JSON. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
 export interface Logger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
 }
+
+/** A logger whose level can change while it runs (`SIGHUP` re-reads it). */
+export interface ServerLogger extends Logger {
+  setLevel(level: LogLevel): void;
+  readonly level: LogLevel;
+}
+
+export type LogFormat = 'text' | 'json';
 
 export interface LoggerOptions {
   level?: LogLevel;
+  /** `text` (default): one readable line per entry; `json`: one JSON object per line (pino). */
+  format?: LogFormat;
   /** Where lines go; stderr by default. */
   write?: (line: string) => void;
-  /** Colour lines (default: when stderr is a terminal and NO_COLOR is unset). */
+  /** Colour lines (default: when stderr is a terminal and NO_COLOR is unset; never in JSON). */
   color?: boolean;
 }
 
@@ -41,24 +55,73 @@ export function logSafe(msg: string): string {
   }).replace(/\n/g, '\n    ');
 }
 
-export function createLogger(opts: LoggerOptions = {}): Logger {
-  const min = ORDER[opts.level ?? 'info'];
+export function createLogger(opts: LoggerOptions = {}): ServerLogger {
+  return opts.format === 'json' ? jsonLogger(opts) : textLogger(opts);
+}
+
+/** `key=value` pairs after a text entry; values with spaces or quotes are JSON strings. */
+function textFields(fields: LogFields | undefined): string {
+  if (!fields) return '';
+  let out = '';
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    const text = String(v);
+    out += ` ${k}=${/^[^\s"=]+$/.test(text) ? text : JSON.stringify(text)}`;
+  }
+  return out;
+}
+
+function textLogger(opts: LoggerOptions): ServerLogger {
+  let level: LogLevel = opts.level ?? 'info';
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const c = chalkFor(process.stderr);
   const paint: Record<LogLevel, (s: string) => string> =
     opts.color === false || (opts.color === undefined && c.level === 0)
       ? { debug: (s) => s, info: (s) => s, warn: (s) => s, error: (s) => s }
       : { debug: c.gray, info: (s) => s, warn: c.yellow, error: c.red };
-  const line = (level: LogLevel, msg: string) => {
-    if (ORDER[level] >= min) {
-      write(paint[level](`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${logSafe(msg)}`));
+  const line = (at: LogLevel, msg: string, fields?: LogFields) => {
+    if (ORDER[at] >= ORDER[level]) {
+      write(paint[at](`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${logSafe(msg + textFields(fields))}`));
     }
   };
   return {
-    debug: (m) => line('debug', m),
-    info: (m) => line('info', m),
-    warn: (m) => line('warn', m),
-    error: (m) => line('error', m),
+    debug: (m, f) => line('debug', m, f),
+    info: (m, f) => line('info', m, f),
+    warn: (m, f) => line('warn', m, f),
+    error: (m, f) => line('error', m, f),
+    setLevel: (l) => (level = l),
+    get level() {
+      return level;
+    },
+  };
+}
+
+/**
+ * One JSON object per line, for log collectors (Loki, Elasticsearch, CloudWatch): `time` (ISO
+ * 8601 UTC), `level` (`debug`…`error`), `msg`, and the entry's fields as properties. Written by
+ * pino, synchronously to stderr so that nothing is lost when the process ends.
+ */
+function jsonLogger(opts: LoggerOptions): ServerLogger {
+  const stream = opts.write ? { write: (s: string) => opts.write!(s.replace(/\n$/, '')) } : pino.destination({ dest: 2, sync: true });
+  const p = pino(
+    {
+      level: opts.level ?? 'info',
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+  const at = (l: LogLevel) => (m: string, f?: LogFields) => (f ? p[l](f, m) : p[l](m));
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    setLevel: (l) => (p.level = l),
+    get level() {
+      return p.level as LogLevel;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AuthLevel } from '../../src/model/auth-level.js';
-import type { Uid } from '../../src/model/uid.js';
+import { userId, type Uid } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import { reply } from '../../src/wire/replies.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
@@ -191,7 +191,27 @@ export class Session implements Client, RegisteredSession, PromotableSession, Ho
       return false;
     }
     this.ctx.stats.sent(this.conn.kind, msg);
+    if ('ctrl' in msg && msg.ctrl.code >= 500 && msg.ctrl.id !== undefined) {
+      this.logServerError(msg.ctrl);
+    }
     return true;
+  }
+
+  /** 5xx answers logged so far (the first ten, then every hundredth: a flood cannot flood the log). */
+  private serverErrors = 0;
+
+  /** Logs a request answered 5xx, with its session, user and topic. */
+  private logServerError(ctrl: { id?: string | undefined; topic?: string | undefined; code: number; text?: string | undefined }): void {
+    const n = ++this.serverErrors;
+    if (n > 10 && n % 100 !== 0) return;
+    this.ctx.log.warn(`session ${this.sid}: answered ${ctrl.code} ${ctrl.text ?? ''}`, {
+      sid: this.sid,
+      user: this.uid === 0n ? undefined : userId(this.uid),
+      topic: ctrl.topic,
+      id: ctrl.id,
+      code: ctrl.code,
+      ...(n > 10 ? { answered5xx: n } : {}),
+    });
   }
 
   /** Ends the session from the server side, sending `last` first when given. */

@@ -72,6 +72,10 @@ export const configSchema = obj({
   max_tag_count: int(16, 1),
   permanent_accounts: bool(false),
   expvar: str('/debug/vars'),
+  /** The log's level; `tinode serve --log-level` overrides it, `SIGHUP` re-reads it. */
+  log_level: oneOf('info', ['debug', 'info', 'warn', 'error'] as const),
+  /** `text`: readable lines; `json`: one JSON object per line for log collectors. */
+  log_format: oneOf('text', ['text', 'json'] as const),
   /** Prometheus metrics (text format); '' or '-' turns them off. */
   metrics_path: str('/metrics'),
   /** Liveness (the process answers) and readiness (its database answers) for probes; '' or '-' turns one off. */

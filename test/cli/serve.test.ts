@@ -74,10 +74,50 @@ describe('tinode serve', () => {
     expect(log).toMatch(new RegExp(`lp: session ended ${lpSid} 127\\.0\\.0\\.1 \\(0 long-poll sessions\\): server shutdown`));
   });
 
+  it('logs JSON lines with --log-format json, and re-reads the log level from its config on SIGHUP', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tinode-serve-json-'));
+    const conf = join(cwd, 'tinode.conf');
+    writeFileSync(conf, JSON.stringify({ log_level: 'warn' }));
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--config', conf, '--log-format', 'json', '--listen', '127.0.0.1:0', '--grpc-listen', ''], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const entries = () =>
+      log
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+    const waitFor = async (match: (e: { level: string; msg: string }) => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!entries().some(match)) {
+        if (Date.now() > deadline) throw new Error(`not in the log:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    // At level warn the start says nothing at info; the sample database's warnings come as JSON.
+    await waitFor((e) => e.level === 'warn');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(entries().filter((e) => e.level === 'info')).toEqual([]);
+    writeFileSync(conf, JSON.stringify({ log_level: 'info' }));
+    child.kill('SIGHUP');
+    await waitFor((e) => e.level === 'info' && e.msg === 'SIGHUP: log level info');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(entries().some((e) => e.msg === 'SIGTERM: shutting down')).toBe(true);
+    for (const e of entries()) expect(e.time).toMatch(/Z$/);
+  });
+
   it('names a bad flag value and exits 2', async () => {
     const r = await runTinode(['serve', '--listen', 'nowhere', '--db', 'sqlite:/tmp/x.db']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"listen"/);
+    const f = await runTinode(['serve', '--log-format', 'xml']);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/--log-format must be text or json/);
   });
 
   it('refuses a cluster configuration (after checking it) instead of serving every topic twice', async () => {

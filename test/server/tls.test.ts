@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serverPerTest } from '../helpers/server.js';
+
+/**
+ * TLS with certificate files: HTTPS with HSTS, and a certificate replaced on disk (a renewal) is
+ * served to new connections without a restart; a pair that does not load leaves the one in use.
+ */
+const servers = serverPerTest();
+const dir = mkdtempSync(join(tmpdir(), 'tinode-tls-'));
+
+/** A self-signed certificate for 127.0.0.1 with the given common name. */
+function makeCert(cn: string): { cert: string; key: string } {
+  const cert = join(dir, `${cn}.crt`);
+  const key = join(dir, `${cn}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1'], {
+    stdio: 'ignore',
+  });
+  return { cert, key };
+}
+
+/** The common name of the certificate a new TLS connection gets. */
+function servedName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const cn = s.getPeerCertificate().subject.CN;
+      s.end();
+      resolve(Array.isArray(cn) ? cn.join() : String(cn));
+    });
+    s.once('error', reject);
+  });
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('TLS from certificate files', () => {
+  it('serves HTTPS with HSTS, and takes a renewed certificate without a restart', async () => {
+    const one = makeCert('one');
+    const two = makeCert('two');
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    copyFileSync(one.cert, cert);
+    copyFileSync(one.key, key);
+    const srv = await servers.start({ tls: { enabled: true, cert_file: cert, key_file: key, strict_max_age: 3600 } }, undefined, { tlsWatchMs: 100 });
+    const port = Number(srv.host.split(':').pop());
+    expect(srv.server.url).toMatch(/^https:/);
+
+    const res = await new Promise<{ status: number; hsts: string | undefined }>((resolve, reject) => {
+      get(`https://127.0.0.1:${port}/livez`, { ca: readFileSync(one.cert) }, (r) => {
+        r.resume();
+        resolve({ status: r.statusCode ?? 0, hsts: r.headers['strict-transport-security'] });
+      }).once('error', reject);
+    });
+    expect(res).toEqual({ status: 200, hsts: 'max-age=3600' });
+    expect(await servedName(port)).toBe('one');
+
+    // A renewal writes new files: new connections get the new certificate.
+    copyFileSync(two.cert, cert);
+    copyFileSync(two.key, key);
+    let name = '';
+    for (let i = 0; i < 50 && name !== 'two'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      name = await servedName(port);
+    }
+    expect(name).toBe('two');
+
+    // A certificate with another's key does not load: the one in use stays.
+    copyFileSync(one.cert, cert);
+    expect(srv.server.reloadTls()).toBe(false);
+    expect(await servedName(port)).toBe('two');
+    copyFileSync(one.key, key);
+    expect(srv.server.reloadTls()).toBe(true);
+    expect(await servedName(port)).toBe('one');
+  });
+});
