@@ -1,3 +1,4 @@
+import { readCaFile } from '../src/grpc/ca-file.js';
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { packageVersion } from '../src/paths.js';
@@ -11,6 +12,7 @@ interface BotCommandOptions {
   host: string;
   ssl?: boolean;
   sslHost?: string;
+  caFile?: string;
   listen: string;
   loginBasic?: string;
   loginToken?: string;
@@ -27,6 +29,7 @@ export function botCommand(program: Command): void {
     .option('--host <host:port>', 'address of the server\'s gRPC service', 'localhost:16060')
     .option('--ssl', 'connect over TLS')
     .option('--ssl-host <name>', 'TLS server name to use instead of the host name (useful when connecting to localhost)')
+    .option('--ca-file <pem>', 'with --ssl: trust the certificates in this PEM file instead of the system\'s (a private CA, a self-signed server)')
     .option('--listen <host:port>', 'address of the bot\'s Plugin service, where the server sends account events (or unix:/path)', '0.0.0.0:40051')
     .option('--login-basic <login:password>', 'log in with a login and password')
     .option('--login-token <token>', 'log in with a token')
@@ -59,6 +62,7 @@ Examples:
             host: opts.host,
             ssl: opts.ssl === true,
             sslHost: opts.sslHost,
+            ca: readCaFile(opts.caFile),
             listen: opts.listen,
             loginBasic: opts.loginBasic,
             loginToken: opts.loginToken,

@@ -12,7 +12,7 @@ import { defaultQuotesPath, loadQuotes, QuotePicker } from './quotes.js';
  * going: connect, log in, serve; when the connection drops (a server restart), reconnect with
  * exponential backoff and log in with the token of the last login.
  */
-export interface BotOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost'> {
+export interface BotOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost' | 'ca'> {
   /** Where the Plugin service listens: `host:port` or `unix:/path`. */
   listen: string;
   loginBasic?: string;
@@ -56,7 +56,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 async function openStream(addr: BotOptions, events: ClientStreamEvents): Promise<ClientStream | string> {
   try {
-    const stream = new ClientStream({ host: addr.host, ssl: addr.ssl, sslHost: addr.sslHost, keepalive: true });
+    const stream = new ClientStream({ host: addr.host, ssl: addr.ssl, sslHost: addr.sslHost, ca: addr.ca, keepalive: true });
     const unreachable = await stream.open(events, CONNECT_TIMEOUT_MS);
     return unreachable ? unreachable.text : stream;
   } catch (err) {

@@ -1,3 +1,4 @@
+import { readCaFile } from '../src/grpc/ca-file.js';
 import type { Command } from 'commander';
 import { packageVersion } from '../src/paths.js';
 import { CommandFailure } from '../src/term/exit.js';
@@ -8,6 +9,7 @@ interface CliCommandOptions {
   webHost: string;
   ssl?: boolean;
   sslHost?: string;
+  caFile?: string;
   loginBasic?: string;
   loginToken?: string;
   loginCookie?: boolean;
@@ -28,6 +30,7 @@ export function cliCommand(program: Command): void {
     .option('--web-host <host:port>', 'address of the web server, for uploads with the upload command (file goes over gRPC)', 'localhost:6060')
     .option('--ssl', 'connect over TLS (gRPC and web host)')
     .option('--ssl-host <name>', 'TLS server name to use instead of the host name (SNI)')
+    .option('--ca-file <pem>', 'with --ssl: trust the certificates in this PEM file instead of the system\'s (a private CA, a self-signed server)')
     .option('--login-basic <login:password>', 'log in with a login and password (the password is asked for if left out, interactively)')
     .option('--login-token <token>', 'log in with a token')
     .option('--login-cookie', 'log in with the token saved in .tn-cli-cookie')
@@ -59,6 +62,7 @@ Examples:
         webHost: opts.webHost,
         ssl: opts.ssl === true,
         sslHost: opts.sslHost,
+        ca: readCaFile(opts.caFile),
         loginBasic: opts.loginBasic,
         loginToken: opts.loginToken,
         loginCookie: opts.loginCookie === true,

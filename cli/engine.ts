@@ -21,7 +21,7 @@ import { derefArgs, VariableError, Variables } from './variables.js';
  * keeps the state commands share (variables, default user and topic, the auth token).
  */
 
-export interface EngineOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost'> {
+export interface EngineOptions extends Pick<ServerAddress, 'host' | 'ssl' | 'sslHost' | 'ca'> {
   webHost: string;
   apiKey: string;
   noCookie: boolean;
@@ -104,7 +104,7 @@ export class Engine {
 
   /** Connects and says {hi}; false (with the reason printed) when the server cannot be reached. */
   async connect(): Promise<boolean> {
-    this.conn = new ClientStream({ host: this.opts.host, ssl: this.opts.ssl, sslHost: this.opts.sslHost });
+    this.conn = new ClientStream({ host: this.opts.host, ssl: this.opts.ssl, sslHost: this.opts.sslHost, ca: this.opts.ca });
     const unreachable = await this.conn.open(
       {
         message: (msg) => this.received(msg),

@@ -17,6 +17,8 @@ export interface CliOptions {
   webHost: string;
   ssl: boolean;
   sslHost?: string;
+  /** Certificates to trust for TLS instead of the system's (`--ca-file`). */
+  ca?: Buffer | undefined;
   loginBasic?: string;
   loginToken?: string;
   loginCookie: boolean;
@@ -74,6 +76,7 @@ export async function runCli(opts: CliOptions): Promise<CliOutcome> {
       host: opts.host,
       ssl: opts.ssl,
       sslHost: opts.sslHost,
+      ca: opts.ca,
       webHost: opts.webHost,
       apiKey: opts.apiKey,
       noCookie: opts.noCookie,

@@ -393,7 +393,14 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   let grpcTransport: GrpcTransport | null = null;
   if (config.grpc_listen) {
     grpcTransport = new GrpcTransport(
-      { host, maxMessageSize: config.max_message_size, maxJsonDepth: config.limits.max_json_depth, keepalive: config.grpc_keepalive_enabled, files: media ? new GrpcFiles(media, auth, log) : undefined },
+      {
+        host,
+        maxMessageSize: config.max_message_size,
+        maxJsonDepth: config.limits.max_json_depth,
+        keepalive: config.grpc_keepalive_enabled,
+        files: media ? new GrpcFiles(media, auth, log) : undefined,
+        tls: tls ? { ...tls, refreshMs: timings.tlsWatchMs } : undefined,
+      },
       log,
     );
     try {
@@ -406,7 +413,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   }
   log.info(`tinode ${packageVersion()} listening on ${url} (websocket ${apiPath}v0/channels, long polling ${apiPath}v0/channels/lp)`);
   if (grpcAddr) {
-    log.info(`gRPC listening on ${grpcAddr} (pbx.Node)`);
+    log.info(`gRPC listening on ${grpcAddr} (pbx.Node${tls ? ", TLS" : ""})`);
   }
   log.info(`database: ${store.describe()} (schema ${store.schemaVersion})`);
   if (config.api_key_salt === DEMO_API_KEY_SALT) {

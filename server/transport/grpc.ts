@@ -19,6 +19,11 @@ export interface GrpcOptions {
   /** Deepest nesting accepted in the JSON values of a message (`limits.max_json_depth`). */
   maxJsonDepth: number;
   keepalive: boolean;
+  /**
+   * Serve over TLS with these PEM files (the `tls` section's), read again when they change, as
+   * the reference serves gRPC with the same certificate as HTTPS.
+   */
+  tls?: { certFile: string; keyFile: string; refreshMs: number } | undefined;
   /** Large file transfer; without it the two calls answer UNIMPLEMENTED. */
   files?: GrpcFileService | undefined;
 }
@@ -86,10 +91,20 @@ export class GrpcTransport {
     });
   }
 
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.opts.tls;
+    if (!tls) {
+      return grpc.ServerCredentials.createInsecure();
+    }
+    const files = new grpc.experimental.FileWatcherCertificateProvider({ certificateFile: tls.certFile, privateKeyFile: tls.keyFile, refreshIntervalMs: tls.refreshMs });
+    // The identity (our certificate) only: no client certificates asked for.
+    return grpc.experimental.createCertificateProviderServerCredentials(files, null, false);
+  }
+
   /** Starts listening; resolves to the bound `host:port`. */
   listen(addr: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      this.server.bindAsync(addr, this.credentials(), (err, port) => {
         if (err) {
           reject(err);
           return;

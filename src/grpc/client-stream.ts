@@ -19,6 +19,8 @@ export interface ServerAddress {
   ssl: boolean;
   /** TLS server name to use instead of the host's (SNI and certificate check), e.g. when connecting to localhost. */
   sslHost?: string;
+  /** PEM certificates to trust instead of the system's roots (a private CA, a self-signed server). */
+  ca?: Buffer | undefined;
   /**
    * Ping the server every {@link KEEPALIVE_TIME_MS} to notice a server that vanished without
    * closing the connection; the reference server accepts pings this often when
@@ -82,7 +84,7 @@ export class ClientStream {
       options['grpc.ssl_target_name_override'] = addr.sslHost;
       options['grpc.default_authority'] = addr.sslHost;
     }
-    const creds = addr.ssl ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+    const creds = addr.ssl ? grpc.credentials.createSsl(addr.ca ?? null) : grpc.credentials.createInsecure();
     this.client = new grpc.Client(addr.host, creds, options);
   }
 

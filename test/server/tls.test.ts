@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTinode } from '../helpers/cli.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -37,6 +38,26 @@ function servedName(port: number): Promise<string> {
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('gRPC over TLS', () => {
+  it('serves gRPC with the same certificate; tinode cli connects with --ssl and --ca-file, and not without the CA', async () => {
+    const one = makeCert('grpc-one');
+    const srv = await servers.start({ tls: { enabled: true, cert_file: one.cert, key_file: one.key } });
+    const grpcHost = srv.server.grpcAddr!;
+    const script = '.must $me login alice:alice123\n.log $me.params[user]\n';
+    const ok = await runTinode(['cli', '--host', grpcHost, '--ssl', '--ca-file', one.cert, '--no-login', '--no-cookie'], { cwd: dir, input: script });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/usr[A-Za-z0-9_-]+/);
+    // Without the CA the self-signed certificate is not trusted; in plaintext the server is not understood.
+    const untrusted = await runTinode(['cli', '--host', grpcHost, '--ssl', '--no-login', '--no-cookie'], { cwd: dir, input: script });
+    expect(untrusted.code).not.toBe(0);
+    const plain = await runTinode(['cli', '--host', grpcHost, '--no-login', '--no-cookie'], { cwd: dir, input: script });
+    expect(plain.code).not.toBe(0);
+    const badCa = await runTinode(['cli', '--host', grpcHost, '--ssl', '--ca-file', join(dir, 'none.pem'), '--no-login'], { cwd: dir, input: script });
+    expect(badCa.code).toBe(2);
+    expect(badCa.stderr).toMatch(/--ca-file/);
+  });
+});
 
 describe('TLS from certificate files', () => {
   it('serves HTTPS with HSTS, and takes a renewed certificate without a restart', async () => {
