@@ -37,7 +37,7 @@ import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
-import { createHttpServer, listen, type HttpRoutes } from './transport/http.js';
+import { createHttpServer, createRedirectServer, listen, type HttpRoutes } from './transport/http.js';
 import { TlsReloader } from './transport/tls-reload.js';
 import { LongPollTransport } from './transport/longpoll.js';
 import { staticFolderCsp } from './transport/security-headers.js';
@@ -389,6 +389,25 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     await store.close();
     throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
   }
+  let redirect: Server | null = null;
+  if (tls && config.tls.http_redirect) {
+    if (config.tls.http_redirect.startsWith('unix:') || config.listen.startsWith('unix:')) {
+      server.close();
+      tlsReloader?.stop();
+      await store.close();
+      throw new ConfigError('tls.http_redirect', 'a redirect from or to a unix socket', 'a TCP address such as ":80" (and "listen" on TCP)');
+    }
+    redirect = createRedirectServer(Number(new URL(url).port || 443));
+    try {
+      const from = await listen(redirect, config.tls.http_redirect);
+      log.info(`redirecting HTTP at ${from} to HTTPS at ${url}`);
+    } catch (err) {
+      server.close();
+      tlsReloader?.stop();
+      await store.close();
+      throw new Error(`cannot listen on "${config.tls.http_redirect}": ${(err as Error).message} (change "tls.http_redirect")`);
+    }
+  }
   let grpcAddr: string | null = null;
   let grpcTransport: GrpcTransport | null = null;
   if (config.grpc_listen) {
@@ -407,6 +426,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       grpcAddr = await grpcTransport.listen(grpcListenAddress(config.grpc_listen));
     } catch (err) {
       server.close();
+      redirect?.close();
+      tlsReloader?.stop();
       await store.close();
       throw new Error(`cannot listen for gRPC on "${config.grpc_listen}": ${(err as Error).message} (change --grpc-listen or "grpc_listen", or set it to "" to turn gRPC off)`);
     }
@@ -434,6 +455,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     closing ??= (async () => {
       ctx.shuttingDown = true;
       server.close();
+      redirect?.close();
       const live = sessions.all();
       const count = sessions.stopAll(reply('shutdown', '', '', new Date()));
       await Promise.all(live.map((s) => s.idle()));

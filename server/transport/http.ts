@@ -144,3 +144,25 @@ export function listen(server: Server, addr: string, scheme = 'http'): Promise<s
     }
   });
 }
+
+/**
+ * A plain-HTTP server that sends every request to the same host and path over HTTPS on
+ * `httpsPort` (307, as the reference's `tls.http_redirect`; port 443 is left out of the URL).
+ */
+export function createRedirectServer(httpsPort: number): Server {
+  return createHttp((req, res) => {
+    applyCommonSecurityHeaders(res);
+    const hostHeader = req.headers.host ?? '';
+    // The host without its port (an IPv6 literal keeps its brackets).
+    const host = /^\[[^\]]*\]/.exec(hostHeader)?.[0] ?? hostHeader.replace(/:\d*$/, '');
+    if (host === '' || /[\s/\\@]/.test(host)) {
+      res.statusCode = 400;
+      res.end();
+      return;
+    }
+    const path = (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : '/';
+    res.statusCode = 307;
+    res.setHeader('Location', `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${path}`);
+    res.end();
+  });
+}

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTinode } from '../helpers/cli.js';
@@ -38,6 +40,29 @@ function servedName(port: number): Promise<string> {
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('HTTP redirected to HTTPS (tls.http_redirect)', () => {
+  it('answers plain HTTP with a 307 to the same host and path over HTTPS on the server\'s port', async () => {
+    const one = makeCert('redirect');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const httpPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const srv = await servers.start({ tls: { enabled: true, cert_file: one.cert, key_file: one.key, http_redirect: `127.0.0.1:${httpPort}` } });
+    const httpsPort = Number(srv.host.split(':').pop());
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v0/channels/lp?apikey=x`, { redirect: 'manual' });
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toBe(`https://127.0.0.1:${httpsPort}/v0/channels/lp?apikey=x`);
+    // A Host header that is not a host name is refused, not turned into a redirect elsewhere.
+    const bad = await new Promise<number>((resolve, reject) => {
+      httpGet({ host: '127.0.0.1', port: httpPort, path: '/', headers: { Host: 'evil.example/x' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }).once('error', reject);
+    });
+    expect(bad).toBe(400);
+  });
+});
 
 describe('gRPC over TLS', () => {
   it('serves gRPC with the same certificate; tinode cli connects with --ssl and --ca-file, and not without the CA', async () => {
