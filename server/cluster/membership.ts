@@ -75,6 +75,8 @@ export class Membership {
   #live: readonly string[] = [];
   #timer: NodeJS.Timeout | null = null;
   #writing = false;
+  /** The heartbeat write in flight (settled when none is). */
+  #writes: Promise<unknown> = Promise.resolve();
   #lastWrite = 0;
 
   private constructor(s: ClusterSettings, nc: NatsConnection, kv: KV, opts: MembershipOptions) {
@@ -174,10 +176,16 @@ export class Membership {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    if (this.#notReady !== 'name taken') {
-      await this.#kv.delete(this.#key, { previousSeq: this.#revision }).catch(() => undefined);
-    }
+    const wasReady = this.#notReady !== 'name taken';
     this.setNotReady('stopped');
+    if (wasReady) {
+      // A heartbeat may be in flight: delete the record as it stands, if it is still ours.
+      await this.#writes.catch(() => undefined);
+      const now = await this.#kv.get(this.#key).catch(() => null);
+      if (now && now.operation === 'PUT' && now.length > 0 && now.json<MemberRecord>().instance === this.#record.instance) {
+        await this.#kv.delete(this.#key, { previousSeq: now.revision }).catch(() => undefined);
+      }
+    }
     await this.#nc.close().catch(() => undefined);
   }
 
@@ -243,7 +251,7 @@ export class Membership {
     }
     if (!this.#writing && !this.#nc.isClosed()) {
       this.#writing = true;
-      this.#kv
+      this.#writes = this.#kv
         .update(this.#key, this.value(), this.#revision, Math.max(1000, this.#s.failAfterMs))
         .then(
           (rev) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../server/log/log.js';
 import type { Connection } from '../../../server/session/connection.js';
 import type { ServerContext } from '../../../server/session/context.js';
+import { Stats } from '../../../server/metrics/stats.js';
 import { SendWindow } from '../../../server/session/send-window.js';
 import { Session } from '../../../server/session/session.js';
 import type { ServerMessage } from '../../../src/wire/server-messages.js';
@@ -14,7 +15,7 @@ import type { ServerMessage } from '../../../src/wire/server-messages.js';
  */
 const log: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** The neighbours a session uses when it sends: the window, the limits, the log, the registries. */
+/** The neighbours a session uses when it sends: the window, the limits, the log, the registries, the statistics. */
 function session(window: SendWindow, accept: () => boolean = () => true): { sess: Session; sent: string[]; aborted: () => boolean } {
   const sent: string[] = [];
   let aborted = false;
@@ -36,6 +37,7 @@ function session(window: SendWindow, accept: () => boolean = () => true): { sess
     backgroundSessions: nothing,
     sessions: nothing,
     hub: nothing,
+    stats: new Stats('0.25'),
   } as unknown as ServerContext;
   return { sess: new Session(ctx, conn), sent, aborted: () => aborted };
 }
