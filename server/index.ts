@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { ConfigError } from '../src/config/errors.js';
-import { resolveCluster } from './cluster/config.js';
+import { refuseClusterForNow } from './cluster/config.js';
 import { healthRoutes } from './metrics/health.js';
+import { extraRoutes, pathOn } from './metrics/routes.js';
 import { Metrics } from './metrics/prometheus.js';
 import { Stats } from './metrics/stats.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
@@ -37,7 +38,7 @@ import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
-import { createHttpServer, createRedirectServer, listen, type HttpRoutes } from './transport/http.js';
+import { createHttpServer, createRedirectServer, listen } from './transport/http.js';
 import { TlsReloader } from './transport/tls-reload.js';
 import { LongPollTransport } from './transport/longpoll.js';
 import { staticFolderCsp } from './transport/security-headers.js';
@@ -198,23 +199,6 @@ function httpReplies(): HttpReplies {
 }
 
 /** Builds the server from a validated config and starts listening on `config.listen`. */
-/**
- * A configured cluster is checked as a whole (the same errors a clustered server gives) and then
- * refused: this version serves every topic in its one process, and two processes on one database
- * would each act as every topic's master (seq ids and read marks would diverge). Clustering on NATS
- * is being built (server/cluster: the ring, the configuration, the membership).
- */
-function refuseClusterForNow(config: TinodeConfig): void {
-  const cluster = resolveCluster(config);
-  if (cluster) {
-    throw new ConfigError(
-      'cluster_config.self',
-      `"${cluster.self}" asks for a cluster, and this version does not run one yet: two servers on one database would each serve every topic`,
-      'an empty cluster_config.self: one server process per database',
-    );
-  }
-}
-
 export async function startServer(config: TinodeConfig, opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
@@ -350,9 +334,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       lp,
       replies,
       extra: extraRoutes(
-        config.expvar,
-        stats,
-        metrics ? { path: config.metrics_path, m: metrics } : null,
+        pathOn(config.expvar) ? { path: config.expvar, stats } : null,
+        metrics ? { path: config.metrics_path, metrics } : null,
         healthRoutes(config.health, {
           shuttingDown: () => ctx.shuttingDown,
           checkDatabase: async () => {
@@ -486,28 +469,6 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
 }
 
 /** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */
-/** A path option that is on ('' and '-' turn it off, as the reference's `expvar`). */
-function pathOn(path: string): boolean {
-  return path !== '' && path !== '-';
-}
-
-function extraRoutes(
-  expvar: string,
-  stats: Stats,
-  metrics: { path: string; m: Metrics } | null,
-  health: Map<string, NonNullable<HttpRoutes['extra']> extends Map<string, infer H> ? H : never>,
-  files: ReturnType<typeof fileRoutes> | null,
-): NonNullable<HttpRoutes['extra']> {
-  const routes: NonNullable<HttpRoutes['extra']> = new Map([...health, ...(files ?? [])]);
-  if (pathOn(expvar)) {
-    routes.set(expvar, stats.handler());
-  }
-  if (metrics) {
-    routes.set(metrics.path, metrics.m.handler());
-  }
-  return routes;
-}
-
 /** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */
 function grpcListenAddress(listen: string): string {
   return listen.startsWith(':') ? `0.0.0.0${listen}` : listen;
