@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOn, readOnlyRoute, type ExtraRoute, type ReadAnswer } from './routes.js';
 
 /**
  * Liveness and readiness for process supervisors and load balancers (Kubernetes probes, systemd
@@ -20,32 +20,33 @@ export interface HealthPaths {
   ready: string;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 interface Verdict {
   ok: boolean;
   body: Record<string, string>;
 }
 
-export function healthRoutes(paths: HealthPaths, src: HealthSources, timeoutMs = 2000, cacheMs = 1000): Map<string, Handler> {
-  const routes = new Map<string, Handler>();
-  const on = (p: string) => p !== '' && p !== '-';
-  if (on(paths.live)) {
-    routes.set(paths.live, (req, res) => answer(req, res, { ok: true, body: { status: 'ok' } }));
+const asAnswer = (v: Verdict): ReadAnswer => ({ status: v.ok ? 200 : 503, type: 'application/json; charset=utf-8', body: JSON.stringify(v.body) });
+
+export function healthRoutes(paths: HealthPaths, src: HealthSources, timeoutMs = 2000, cacheMs = 1000): Map<string, ExtraRoute> {
+  const routes = new Map<string, ExtraRoute>();
+  if (pathOn(paths.live)) {
+    routes.set(paths.live, readOnlyRoute(() => asAnswer({ ok: true, body: { status: 'ok' } })));
   }
-  if (on(paths.ready)) {
+  if (pathOn(paths.ready)) {
     let last: { at: number; verdict: Promise<Verdict> } | null = null;
-    routes.set(paths.ready, (req, res) => {
-      if (src.shuttingDown()) {
-        answer(req, res, { ok: false, body: { status: 'unavailable', reason: 'shutting down' } });
-        return;
-      }
-      const now = performance.now();
-      if (!last || now - last.at >= cacheMs) {
-        last = { at: now, verdict: readiness(src, timeoutMs) };
-      }
-      void last.verdict.then((v) => answer(req, res, v));
-    });
+    routes.set(
+      paths.ready,
+      readOnlyRoute(async () => {
+        if (src.shuttingDown()) {
+          return asAnswer({ ok: false, body: { status: 'unavailable', reason: 'shutting down' } });
+        }
+        const now = performance.now();
+        if (!last || now - last.at >= cacheMs) {
+          last = { at: now, verdict: readiness(src, timeoutMs) };
+        }
+        return asAnswer(await last.verdict);
+      }),
+    );
   }
   return routes;
 }
@@ -65,17 +66,4 @@ async function readiness(src: HealthSources, timeoutMs: number): Promise<Verdict
   } finally {
     clearTimeout(timer);
   }
-}
-
-function answer(req: IncomingMessage, res: ServerResponse, v: Verdict): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.statusCode = 405;
-    res.setHeader('Allow', 'GET, HEAD');
-    res.end();
-    return;
-  }
-  res.statusCode = v.ok ? 200 : 503;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(req.method === 'HEAD' ? undefined : JSON.stringify(v.body));
 }

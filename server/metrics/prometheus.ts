@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readOnlyRoute, type ExtraRoute } from './routes.js';
 import type { Stats, StatsTransport } from './stats.js';
 
 /**
@@ -120,26 +120,8 @@ export class Metrics {
   }
 
   /** The HTTP handler of `metrics_path`. */
-  handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    return (req, res) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.statusCode = 405;
-        res.setHeader('Allow', 'GET, HEAD');
-        res.end();
-        return;
-      }
-      this.registry.metrics().then(
-        (text) => {
-          res.setHeader('Content-Type', this.registry.contentType);
-          res.setHeader('Cache-Control', 'no-store');
-          res.end(req.method === 'HEAD' ? undefined : text);
-        },
-        (err: unknown) => {
-          res.statusCode = 500;
-          res.end(String(err));
-        },
-      );
-    };
+  handler(): ExtraRoute {
+    return readOnlyRoute(async () => ({ type: this.registry.contentType, body: await this.registry.metrics() }));
   }
 
   /** Stops Node's own collectors (the event loop lag monitor). */

@@ -5,6 +5,43 @@ import type { Stats } from './stats.js';
 /** A handler of the HTTP server's extra routes (by path prefix). */
 export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
+/** What a read-only endpoint answers. */
+export interface ReadAnswer {
+  /** 200 unless said. */
+  status?: number;
+  type: string;
+  body: string;
+}
+
+/**
+ * A read-only endpoint (statistics, metrics, probes): GET gets the answer, HEAD its headers
+ * alone, any other method 405; never cached; an answer that cannot be made is a 500.
+ */
+export function readOnlyRoute(answer: () => ReadAnswer | Promise<ReadAnswer>): ExtraRoute {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.statusCode = 405;
+      res.setHeader('Allow', 'GET, HEAD');
+      res.end();
+      return;
+    }
+    Promise.resolve()
+      .then(answer)
+      .then(
+        (a) => {
+          res.statusCode = a.status ?? 200;
+          res.setHeader('Content-Type', a.type);
+          res.setHeader('Cache-Control', 'no-store');
+          res.end(req.method === 'HEAD' ? undefined : a.body);
+        },
+        (err: unknown) => {
+          res.statusCode = 500;
+          res.end(err instanceof Error ? err.message : String(err));
+        },
+      );
+  };
+}
+
 /** A path option that is on ('' and '-' turn it off, as the reference's `expvar`). */
 export function pathOn(path: string): boolean {
   return path !== '' && path !== '-';

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeServerJson } from '../../src/wire/codec/json-encode.js';
 import { serializeServerMsg } from '../../src/wire/codec/proto-codec.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
+import { readOnlyRoute, type ExtraRoute } from './routes.js';
 
 /**
  * The server's runtime statistics under the reference's names, served as JSON at `expvar`
@@ -196,19 +196,8 @@ export class Stats {
   }
 
   /** The HTTP handler of the `expvar` path. */
-  handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    return (req, res) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.statusCode = 405;
-        res.setHeader('Allow', 'GET, HEAD');
-        res.end();
-        return;
-      }
-      const body = JSON.stringify(this.vars(), null, 1);
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
+  handler(): ExtraRoute {
+    return readOnlyRoute(() => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(this.vars(), null, 1) }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,19 @@ import { connectSdk, DEMO_KEY } from '../helpers/sdk.js';
  * `tinode serve` as a user runs it: first start, login, what its log says of sessions, graceful
  * shutdown on a signal.
  */
+/** `tinode serve` with these arguments in `cwd`, its log (stderr) as it grows, and its exit code. */
+function serve(cwd: string, ...args: string[]): { child: ChildProcess; log(): string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, log: () => log, exited };
+}
+
 describe('tinode serve', () => {
   it('says what it serves in its help', async () => {
     const r = await runTinode(['serve', '--help']);
@@ -24,28 +37,21 @@ describe('tinode serve', () => {
 
   it('creates the sample database on first start, serves alice, logs sessions, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tinode-serve-'));
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited, log: logNow } = serve(cwd, '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0');
     const waitLog = async (re: RegExp, ms = 20_000): Promise<RegExpExecArray> => {
       const deadline = Date.now() + ms;
       for (;;) {
-        const m = re.exec(log);
+        const m = re.exec(logNow());
         if (m) return m;
-        if (Date.now() > deadline) throw new Error(`no ${re} in the log:\n${log}`);
+        if (Date.now() > deadline) throw new Error(`no ${re} in the log:\n${logNow()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
     const host = (await waitLog(/listening on http:\/\/(127\.0\.0\.1:\d+)/))[1]!;
     const grpcHost = (await waitLog(/gRPC listening on (127\.0\.0\.1:\d+)/))[1]!;
-    expect(log).toMatch(/creating it and loading the sample data/);
-    expect(log).toMatch(/database: SQLite \.\/data\/tinode\.db/);
-    expect(log).toMatch(/AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K/);
+    expect(logNow()).toMatch(/creating it and loading the sample data/);
+    expect(logNow()).toMatch(/database: SQLite \.\/data\/tinode\.db/);
+    expect(logNow()).toMatch(/AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K/);
     expect(existsSync(join(cwd, 'data', 'tinode.db'))).toBe(true);
 
     // Each session's start and end, with the client's address and how many remain.
@@ -70,31 +76,24 @@ describe('tinode serve', () => {
     child.kill('SIGTERM');
     expect(JSON.parse(await last)).toMatchObject({ ctrl: { code: 205, text: 'server shutdown' } });
     expect(await exited).toBe(0);
-    expect(log).toMatch(/SIGTERM: shutting down/);
-    expect(log).toMatch(new RegExp(`lp: session ended ${lpSid} 127\\.0\\.0\\.1 \\(0 long-poll sessions\\): server shutdown`));
+    expect(logNow()).toMatch(/SIGTERM: shutting down/);
+    expect(logNow()).toMatch(new RegExp(`lp: session ended ${lpSid} 127\\.0\\.0\\.1 \\(0 long-poll sessions\\): server shutdown`));
   });
 
   it('logs JSON lines with --log-format json, and re-reads the log level from its config on SIGHUP', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tinode-serve-json-'));
     const conf = join(cwd, 'tinode.conf');
     writeFileSync(conf, JSON.stringify({ log_level: 'warn' }));
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'serve', '--config', conf, '--log-format', 'json', '--listen', '127.0.0.1:0', '--grpc-listen', ''], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited, log } = serve(cwd, '--config', conf, '--log-format', 'json', '--listen', '127.0.0.1:0', '--grpc-listen', '');
     const entries = () =>
-      log
+      log()
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
     const waitFor = async (match: (e: { level: string; msg: string }) => boolean) => {
       const deadline = Date.now() + 20_000;
       while (!entries().some(match)) {
-        if (Date.now() > deadline) throw new Error(`not in the log:\n${log}`);
+        if (Date.now() > deadline) throw new Error(`not in the log:\n${log()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -128,16 +127,16 @@ describe('tinode serve', () => {
       writeFileSync(path, JSON.stringify({ cluster_config: cluster }));
       return path;
     };
-    const serve = (db: string, cluster: object) =>
+    const serveWith = (db: string, cluster: object) =>
       runTinode(['serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db, '--config', conf(cluster)]);
     const postgres = 'postgres://postgres@127.0.0.1:5432/tinode_none_here';
-    const refused = await serve(postgres, { self: 'one', nodes });
+    const refused = await serveWith(postgres, { self: 'one', nodes });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/cluster_config\.self.*does not run one yet/);
-    const wrong = await serve(postgres, { self: 'three', nodes });
+    const wrong = await serveWith(postgres, { self: 'three', nodes });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/"three" is not among cluster_config\.nodes/);
-    const sqlite = await serve(`sqlite:${join(dir, 'x.db')}`, { self: 'one', nodes });
+    const sqlite = await serveWith(`sqlite:${join(dir, 'x.db')}`, { self: 'one', nodes });
     expect(sqlite.code).toBe(2);
     expect(sqlite.stderr).toMatch(/store_config\.use_adapter/);
   });

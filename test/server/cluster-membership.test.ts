@@ -1,8 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterStartError, Membership } from '../../server/cluster/membership.js';
-import { clusterSettings, FAIL_AFTER, HEARTBEAT, memberProcess, until } from '../helpers/cluster.js';
-import { natsServerAvailable, TestNats } from '../helpers/nats.js';
+import { clusterFixture, clusterSettings, FAIL_AFTER, HEARTBEAT, natsForTests, until } from '../helpers/cluster.js';
 
 /**
  * Membership of a cluster on a real nats-server of the test's own (JetStream key-value bucket):
@@ -12,33 +10,9 @@ import { natsServerAvailable, TestNats } from '../helpers/nats.js';
  */
 const NODES = ['one', 'two', 'three'];
 
-if (!natsServerAvailable() && process.env.CI) {
-  throw new Error('nats-server is missing at /usr/sbin/nats-server, and CI must test the cluster (apt install nats-server)');
-}
-
-describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
-  let nats: TestNats;
-  const started: Membership[] = [];
-  const procs: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    nats = await TestNats.start();
-  });
-
-  afterEach(async () => {
-    for (const m of started.splice(0)) await m.stop();
-    for (const p of procs.splice(0)) p.kill('SIGKILL');
-  });
-
-  afterAll(async () => {
-    await nats?.stop();
-  });
-
-  async function join(self: string): Promise<Membership> {
-    const m = await Membership.start(clusterSettings(nats.url, self, NODES));
-    started.push(m);
-    return m;
-  }
+describe.skipIf(!natsForTests())('cluster membership on NATS', () => {
+  const cluster = clusterFixture(NODES);
+  const join = async (self: string): Promise<Membership> => (await cluster.join(self)).m;
 
   it('every node sees every live node with its worker id; one that stops is gone for the others at once', async () => {
     const [one, two, three] = [await join('one'), await join('two'), await join('three')];
@@ -52,7 +26,7 @@ describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
     one.onChange((live) => changes.push(live.join()));
     const stoppedAt = Date.now();
     await three.stop();
-    started.splice(started.indexOf(three), 1);
+    cluster.forget(three);
     await until('one sees three leave', () => one.live.join() === 'one,two');
     // Deleted, not timed out: well before node_fail_after heartbeats.
     expect(Date.now() - stoppedAt).toBeLessThan(HEARTBEAT * FAIL_AFTER);
@@ -61,15 +35,14 @@ describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
 
   it('counts a killed node gone after node_fail_after heartbeats, and refuses its name while it lives', async () => {
     const one = await join('one');
-    const two = await memberProcess(nats.url, 'two', NODES);
-    procs.push(two.proc);
+    const two = await cluster.spawn('two');
     expect(two.said).toBe('ready');
     await until('one sees two', () => one.live.includes('two'));
 
     // A second "two" is refused while the first one is live.
-    const twin = await memberProcess(nats.url, 'two', NODES).catch((e: Error) => ({ proc: null, said: e.message }));
+    const twin = await cluster.spawn('two').catch((e: Error) => ({ proc: null, said: e.message }));
     expect(twin.said).toMatch(/a node named "two" is already running/);
-    await expect(Membership.start(clusterSettings(nats.url, 'two', NODES))).rejects.toBeInstanceOf(ClusterStartError);
+    await expect(Membership.start(clusterSettings(cluster.nats().url, 'two', NODES))).rejects.toBeInstanceOf(ClusterStartError);
 
     const killedAt = Date.now();
     two.proc.kill('SIGKILL');
@@ -89,12 +62,12 @@ describe.skipIf(!natsServerAvailable())('cluster membership on NATS', () => {
     const readiness: boolean[] = [];
     one.onReady((ready) => readiness.push(ready));
 
-    await nats.pause();
+    await cluster.nats().pause();
     await until('one not ready', () => !one.ready, 5000);
     expect(one.live).not.toContain('one');
     expect(['disconnected', 'writes failing']).toContain(one.notReady);
 
-    await nats.resume();
+    await cluster.nats().resume();
     await until('one ready again', () => one.ready, 15_000);
     await until('both live again', () => one.live.join() === 'one,two' && two.live.join() === 'one,two', 15_000);
     expect(readiness[0]).toBe(false);

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Membership } from '../../server/cluster/membership.js';
 import { Placement } from '../../server/cluster/placement.js';
 import { Ring } from '../../server/cluster/ring.js';
-import { clusterSettings, memberProcess, until } from '../helpers/cluster.js';
-import { natsServerAvailable, TestNats } from '../helpers/nats.js';
+import { clusterFixture, natsForTests, until } from '../helpers/cluster.js';
 
 /**
  * Topic masters over live nodes on a real nats-server: every node places a topic on the same
@@ -16,40 +14,18 @@ import { natsServerAvailable, TestNats } from '../helpers/nats.js';
 const NODES = ['one', 'two', 'three'];
 const topics = Array.from({ length: 3000 }, () => `grp${randomBytes(8).toString('base64url').slice(0, 11)}`);
 
-if (!natsServerAvailable() && process.env.CI) {
-  throw new Error('nats-server is missing at /usr/sbin/nats-server, and CI must test the cluster (apt install nats-server)');
-}
-
-describe.skipIf(!natsServerAvailable())('topic placement over the live nodes', () => {
-  let nats: TestNats;
-  const started: Membership[] = [];
-  const procs: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    nats = await TestNats.start();
-  });
-
-  afterEach(async () => {
-    for (const m of started.splice(0)) await m.stop();
-    for (const p of procs.splice(0)) p.kill('SIGKILL');
-  });
-
-  afterAll(async () => {
-    await nats?.stop();
-  });
+describe.skipIf(!natsForTests())('topic placement over the live nodes', () => {
+  const cluster = clusterFixture(NODES);
 
   async function node(self: string, failover = true): Promise<{ m: Membership; p: Placement }> {
-    const s = clusterSettings(nats.url, self, NODES, failover);
-    const m = await Membership.start(s);
-    started.push(m);
-    return { m, p: new Placement(s, m) };
+    const { settings, m } = await cluster.join(self, failover);
+    return { m, p: new Placement(settings, m) };
   }
 
   it('with failover: one master per topic everywhere; a killed node\'s topics move, no other topic does', async () => {
     const one = await node('one');
     const two = await node('two');
-    const three = await memberProcess(nats.url, 'three', NODES);
-    procs.push(three.proc);
+    const three = await cluster.spawn('three');
     await until('all three live on one and two', () => one.m.live.length === 3 && two.m.live.length === 3);
     const before = new Map(topics.map((t) => [t, one.p.masterOf(t)]));
     for (const t of topics) expect(two.p.masterOf(t)).toBe(before.get(t));
@@ -93,11 +69,11 @@ describe.skipIf(!natsServerAvailable())('topic placement over the live nodes', (
       const name = two.p.newLocalName(draw)!;
       expect(one.p.masterOf(name)).toBe('two');
     }
-    await nats.pause();
+    await cluster.nats().pause();
     await until('one not ready', () => !one.m.ready);
     expect(one.p.masterOf(topics[0]!)).toBe('');
     expect(one.p.newLocalName(draw)).toBeUndefined();
-    await nats.resume();
+    await cluster.nats().resume();
     await until('one ready again', () => one.m.ready && one.m.live.length === 2, 15_000);
     expect(one.p.masterOf(topics[0]!)).not.toBe('');
   });

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/log/log.js';
 import { RawClient } from '../helpers/raw.js';
+import { freePort } from '../helpers/ports.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -10,19 +10,11 @@ import { serverPerTest } from '../helpers/server.js';
  */
 const servers = serverPerTest();
 
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 describe('logs', () => {
   it('writes one JSON object per line, and logs a request answered 5xx with its session, user and topic', async () => {
     const lines: string[] = [];
     const log = createLogger({ format: 'json', level: 'info', write: (l) => lines.push(l) });
-    const port = await deadPort();
+    const port = await freePort();
     // A plugin that is down, with a failure code: a {pub} it filters is answered 500.
     const plugins = [{ enabled: true, name: 'down', timeout: 50_000, failure_code: 500, failure_text: 'plugin down', filters: { fire_hose: 'pub' }, service_addr: `tcp://127.0.0.1:${port}` }];
     const srv = await servers.start({ plugins }, undefined, {}, log);

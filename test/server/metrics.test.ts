@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw.js';
 import { DEMO_KEY } from '../helpers/sdk.js';
+import { freePort } from '../helpers/ports.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -24,18 +24,9 @@ function sample(text: string, name: string, labels = ''): number {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-/** A port where nothing listens (a plugin that is down). */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 describe('Prometheus metrics', () => {
   it("serves Node's metrics and the server's, and the server's move with the traffic", async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const srv = await servers.start({
       plugins: [{ enabled: true, name: 'down', timeout: 50_000, filters: { fire_hose: 'pub' }, service_addr: `tcp://127.0.0.1:${port}` }],
     });

@@ -4,10 +4,10 @@ import { get as httpGet } from 'node:http';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTinode } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -44,10 +44,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('HTTP redirected to HTTPS (tls.http_redirect)', () => {
   it('answers plain HTTP with a 307 to the same host and path over HTTPS on the server\'s port', async () => {
     const one = makeCert('redirect');
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const httpPort = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const httpPort = await freePort();
     const srv = await servers.start({ tls: { enabled: true, cert_file: one.cert, key_file: one.key, http_redirect: `127.0.0.1:${httpPort}` } });
     const httpsPort = Number(srv.host.split(':').pop());
     const res = await fetch(`http://127.0.0.1:${httpPort}/v0/channels/lp?apikey=x`, { redirect: 'manual' });
