@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { ConfigError } from '../src/config/errors.js';
-import { refuseClusterForNow } from './cluster/config.js';
+import { resolveCluster } from './cluster/config.js';
+import { startCluster, type RunningCluster } from './cluster/start.js';
 import { healthRoutes } from './metrics/health.js';
 import { extraRoutes, pathOn } from './metrics/routes.js';
 import { Metrics } from './metrics/prometheus.js';
@@ -60,6 +61,8 @@ export interface ServerOptions {
   staticDir?: string | undefined;
   /** Timings, shortened by tests. */
   timings?: Partial<Timings>;
+  /** `--cluster-self`: this node's name in `cluster_config.nodes` (instead of `cluster_config.self`). */
+  clusterSelf?: string | undefined;
 }
 
 export interface Timings {
@@ -113,8 +116,8 @@ export interface RunningServer {
  * Opens the store, creating an SQLite database with the sample data on first start if asked, and
  * resolves its keys (logging what the operator should know about them).
  */
-async function openStore(config: TinodeConfig, opts: ServerOptions): Promise<Store> {
-  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key, warn: (text) => opts.log.warn(text) });
+async function openStore(config: TinodeConfig, opts: ServerOptions, workerId?: number): Promise<Store> {
+  const store = await Store.open(config.store_config, { tokenKey: config.auth_config.token.key, warn: (text) => opts.log.warn(text), ...(workerId ? { workerId } : {}) });
   try {
     let created = false;
     if (!(await store.isInitialized())) {
@@ -202,8 +205,8 @@ function httpReplies(): HttpReplies {
 export async function startServer(config: TinodeConfig, opts: ServerOptions): Promise<RunningServer> {
   const { log } = opts;
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-  refuseClusterForNow(config);
-  const store = await openStore(config, opts);
+  const cluster = resolveCluster(config, opts.clusterSelf);
+  const store = await openStore(config, opts, cluster?.workerId);
   let auth: Schemes;
   try {
     auth = await Schemes.create(config.auth_config, store, config.limits.password_hashes);
@@ -248,6 +251,19 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
   const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs, timings.slowTaskMs);
   const sessions = new SessionRegistry<Session>();
+  let clustered: RunningCluster | null = null;
+  const closeStoreAndCluster = async () => {
+    await clustered?.stop();
+    await store.close();
+  };
+  if (cluster) {
+    try {
+      clustered = await startCluster(cluster, hub, sessions, log);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const backgroundSessions = new BackgroundSessions(timings.backgroundMs);
   const slowSessions = new SlowSessionWatch(() => sessions.all(), log, timings.slowTaskMs);
   const version = { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` };
@@ -270,7 +286,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const ctx: ServerContext = {
     config,
     store,
-    hub,
+    hub: clustered?.router ?? hub,
+    clusterSize: () => clustered?.size() ?? 1,
     sessions,
     backgroundSessions,
     log,
@@ -290,7 +307,8 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     shuttingDown: false,
   };
   try {
-    await hub.loadSys();
+    // In a cluster sys loads on its node when first used.
+    if (!clustered) await hub.loadSys();
   } catch (err) {
     log.warn(`the sys topic could not be loaded (${err instanceof Error ? err.message : String(err)}); reports to sys are refused until it exists`);
   }
@@ -369,7 +387,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     url = await listen(server, config.listen, tls ? 'https' : 'http');
   } catch (err) {
     tlsReloader?.stop();
-    await store.close();
+    await closeStoreAndCluster();
     throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
   }
   let redirect: Server | null = null;
@@ -377,7 +395,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     if (config.tls.http_redirect.startsWith('unix:') || config.listen.startsWith('unix:')) {
       server.close();
       tlsReloader?.stop();
-      await store.close();
+      await closeStoreAndCluster();
       throw new ConfigError('tls.http_redirect', 'a redirect from or to a unix socket', 'a TCP address such as ":80" (and "listen" on TCP)');
     }
     redirect = createRedirectServer(Number(new URL(url).port || 443));
@@ -387,7 +405,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     } catch (err) {
       server.close();
       tlsReloader?.stop();
-      await store.close();
+      await closeStoreAndCluster();
       throw new Error(`cannot listen on "${config.tls.http_redirect}": ${(err as Error).message} (change "tls.http_redirect")`);
     }
   }
@@ -411,7 +429,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       server.close();
       redirect?.close();
       tlsReloader?.stop();
-      await store.close();
+      await closeStoreAndCluster();
       throw new Error(`cannot listen for gRPC on "${config.grpc_listen}": ${(err as Error).message} (change --grpc-listen or "grpc_listen", or set it to "" to turn gRPC off)`);
     }
   }
@@ -442,6 +460,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       const live = sessions.all();
       const count = sessions.stopAll(reply('shutdown', '', '', new Date()));
       await Promise.all(live.map((s) => s.idle()));
+      await clustered?.stop();
       await hub.shutdown();
       slowSessions.stop();
       await ws.close();

@@ -109,21 +109,3 @@ export function resolveCluster(config: TinodeConfig, selfFlag?: string): Cluster
     },
   };
 }
-
-/**
- * A configured cluster is checked as a whole (the same errors a clustered server gives) and then
- * refused: this version serves every topic in its one process, and two processes on one database
- * would each act as every topic's master (seq ids and read marks would diverge). Serving topics
- * across nodes is being built (this folder: the ring, the configuration, the membership, the
- * placement).
- */
-export function refuseClusterForNow(config: TinodeConfig): void {
-  const cluster = resolveCluster(config);
-  if (cluster) {
-    throw new ConfigError(
-      'cluster_config.self',
-      `"${cluster.self}" asks for a cluster, and this version does not run one yet: two servers on one database would each serve every topic`,
-      'an empty cluster_config.self: one server process per database',
-    );
-  }
-}

@@ -133,6 +133,11 @@ export class Membership {
     }
   }
 
+  /** The link to NATS, shared with the node bus (closed by {@link stop}). */
+  get connection(): NatsConnection {
+    return this.#nc;
+  }
+
   /** This node's name and worker id. */
   get self(): string {
     return this.#s.self;
@@ -265,7 +270,7 @@ export class Membership {
         )
         .finally(() => (this.#writing = false));
     }
-    if (this.#notReady === null && performance.now() - this.#lastWrite > this.#s.failAfterMs) {
+    if (this.#notReady === null && performance.now() - this.#lastWrite > this.leaseMs) {
       this.setNotReady('writes failing');
     }
     this.recompute();
@@ -278,9 +283,18 @@ export class Membership {
       this.setNotReady('name taken');
       return;
     }
-    if (this.#notReady === null && performance.now() - this.#lastWrite > this.#s.failAfterMs) {
+    if (this.#notReady === null && performance.now() - this.#lastWrite > this.leaseMs) {
       this.setNotReady('writes failing');
     }
+  }
+
+  /**
+   * How long after its last heartbeat written a node still acts as a member: half the time the
+   * others wait before they count it gone (they time its silence from when they heard it, which
+   * is later), so a node cut off stops serving its topics before another node takes them.
+   */
+  private get leaseMs(): number {
+    return this.#s.failAfterMs / 2;
   }
 
   private watchStatus(): void {

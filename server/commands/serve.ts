@@ -16,6 +16,7 @@ interface ServeOptions {
   webapp: boolean;
   logLevel?: string;
   logFormat?: string;
+  clusterSelf?: string;
 }
 
 /** `tinode serve`: the chat server. Runs until SIGINT or SIGTERM, then stops gracefully. */
@@ -31,6 +32,7 @@ export function serveCommand(program: Command): void {
     .option('--no-webapp', 'do not serve TinodeWeb, the bundled web client (config "webapp": false)')
     .option('--log-level <level>', 'debug, info, warn or error (default: "log_level" of the config, info)')
     .option('--log-format <format>', 'text, or json: one JSON object per line (default: "log_format" of the config, text)')
+    .option('--cluster-self <name>', 'run as this node of the cluster in cluster_config.nodes (default: cluster_config.self; none: a single server)')
     .addHelpText(
       'after',
       `
@@ -61,7 +63,7 @@ package, with its scripts and fonts from local packages (no CDN).
       log.info(`config: ${source}`);
       let server;
       try {
-        server = await startServer(config, { log, autoInitSqlite: true, staticDir: opts.staticMount });
+        server = await startServer(config, { log, autoInitSqlite: true, staticDir: opts.staticMount, clusterSelf: opts.clusterSelf });
       } catch (err) {
         if (err instanceof ConfigError) {
           throw err;

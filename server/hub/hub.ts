@@ -94,17 +94,69 @@ export class Hub implements TopicRouter, TopicHost {
     return pending;
   }
 
-  /** Delivers a server message (presence, info) to a live topic; dropped when not loaded. */
+  /** Where presence and info for topics go; another node's topics too, in a cluster. */
+  #route: (name: string, msg: Routed) => void = (name, msg) => this.routeHere(name, msg);
+
+  /** Delivers a server message (presence, info) to a topic by name; dropped when it is not live. */
   route(name: string, msg: Routed): void {
+    this.#route(name, msg);
+  }
+
+  /** Delivers a server message to a topic live in this process; dropped when not loaded. */
+  routeHere(name: string, msg: Routed): void {
     this.topics.get(name)?.serverMessage(msg);
   }
 
-  /** Loads the `sys` topic, which stays live while the server runs. */
-  async loadSys(): Promise<void> {
-    const sys = new SysTopic(this.env, 'sys', 'sys');
-    await sys.init(null);
-    this.topics.set('sys', sys);
-    this.loadedTotal++;
+  /** Sends what topics route to each other through `fn` (a cluster router) from now on. */
+  routeVia(fn: (name: string, msg: Routed) => void): void {
+    this.#route = fn;
+  }
+
+  #sysLoading: Promise<Topic> | null = null;
+
+  /**
+   * Loads the `sys` topic, which stays live while the server runs (on one node of a cluster, where
+   * it loads on first use).
+   */
+  async loadSys(): Promise<Topic> {
+    const live = this.topics.get('sys');
+    if (live && !live.isStopping) return live;
+    this.#sysLoading ??= (async () => {
+      try {
+        const sys = new SysTopic(this.env, 'sys', 'sys');
+        await sys.init(null);
+        this.topics.set('sys', sys);
+        this.loadedTotal++;
+        return sys;
+      } finally {
+        this.#sysLoading = null;
+      }
+    })();
+    return this.#sysLoading;
+  }
+
+  /**
+   * Unloads the live topics `moved` says another node serves now (their sessions are detached
+   * without a word: they attach there). Settles when they have stopped.
+   */
+  async unloadMoved(moved: (name: string) => boolean): Promise<string[]> {
+    const names: string[] = [];
+    const stopping: Promise<void>[] = [];
+    for (const topic of [...this.topics.values()]) {
+      if (moved(topic.name)) {
+        this.topics.delete(topic.name);
+        names.push(topic.name);
+        stopping.push(topic.unload('moved'));
+      }
+    }
+    await Promise.all(stopping);
+    return names;
+  }
+
+  /** Whether a topic is live here. */
+  isLive(name: string): boolean {
+    const t = this.topics.get(name);
+    return t !== undefined && !t.isStopping;
   }
 
   /** The live topic the client is attached to under the request's name; 409 when it is not. */
@@ -125,8 +177,8 @@ export class Hub implements TopicRouter, TopicHost {
    * to it. Elsewhere a detached session is told to attach first.
    */
   async publish(req: Request<PubMsg>): Promise<void> {
-    const sys = req.rcptTo === 'sys' ? this.topics.get('sys') : undefined;
-    if (sys && !req.sess.subs.has('sys')) {
+    if (req.rcptTo === 'sys' && !req.sess.subs.has('sys')) {
+      const sys = await this.loadSys();
       await sys.publish(req);
       return;
     }

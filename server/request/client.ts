@@ -38,3 +38,9 @@ export interface Client {
    */
   sendSoon(msg: ServerMessage): boolean;
 }
+
+/**
+ * The id of a request the server makes on a client's behalf (a subscription renewed at a topic's
+ * new node in a cluster): its reply is not the client's and is never written to it.
+ */
+export const SERVER_REQUEST_ID = '\u0000server';

@@ -27,6 +27,8 @@ export interface ServerContext {
   readonly store: Store;
   /** How requests reach topics. */
   readonly hub: TopicRouter;
+  /** Live nodes of the cluster (1 for a single server), for `{hi}`. */
+  readonly clusterSize: () => number;
   readonly sessions: SessionRegistry<Session>;
   /** Background sessions waiting to come to the foreground. */
   readonly backgroundSessions: BackgroundSessions;

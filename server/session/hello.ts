@@ -39,7 +39,7 @@ export async function handleHi(req: Request<HiMsg>): Promise<void> {
       msgDelAge: ctx.limits.msgDeleteAge,
     };
     if (sess.transport === 'grpc') {
-      params.clusterSize = 1;
+      params.clusterSize = ctx.clusterSize();
     }
     sess.userAgent = hi.ua ?? '';
     sess.platf = hi.platf || platformFromUA(sess.userAgent);

@@ -7,7 +7,7 @@ import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { ServerContext } from './context.js';
 import { SerialQueue, type RunningTask } from '../request/serial-queue.js';
 import { TokenBucket } from '../limits/token-bucket.js';
-import type { Client } from '../request/client.js';
+import { SERVER_REQUEST_ID, type Client } from '../request/client.js';
 import type { Request } from '../request/request.js';
 import type { PromotableSession } from './background.js';
 import type { Connection } from './connection.js';
@@ -173,7 +173,7 @@ export class Session implements Client, RegisteredSession, PromotableSession, Ho
   }
 
   private write(msg: ServerMessage): boolean {
-    if (this.ended) {
+    if (this.ended || ('ctrl' in msg && msg.ctrl.id === SERVER_REQUEST_ID)) {
       return true;
     }
     let accepted: boolean;

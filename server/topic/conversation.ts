@@ -15,7 +15,7 @@ import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subsc
 import { presOfflineFilter, presToUser, type PresParams } from './presence.js';
 import { recipientView } from './recipient-view.js';
 import type { Routed } from './routed.js';
-import { Topic, type AfterInbox, type BroadcastFilter, type PerSession, type PerUser } from './topic.js';
+import { Topic, type AfterInbox, type BroadcastFilter, type PerSession, type PerUser, type UnloadReason } from './topic.js';
 
 /**
  * What p2p, group (and channel), `sys` and `slf` topics share: subscribers with modes, messages
@@ -410,7 +410,7 @@ export abstract class ConvTopic extends Topic {
     return { online: 0, recvId: 0, readId: 0, delId: 0, private: priv, modeWant: want, modeGiven: given, deleted: false, isChan: false };
   }
 
-  protected async onUnload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void> {
+  protected async onUnload(reason: UnloadReason, skipSid?: string): Promise<void> {
     if (reason === 'idle' && this.cat === 'grp') {
       // Nobody is attached: members' me hear the group is offline.
       this.presSubsOffline('off', {}, {}, false);

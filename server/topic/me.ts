@@ -15,7 +15,7 @@ import { notifyOn } from './presence.js';
 import type { Routed } from './routed.js';
 import type { Subscription } from '../store/contract/types.js';
 import { attachAndReply, presenceTurnedOff, replySetOwnSub, subRequest, updateOwnSubscription } from './subscribe.js';
-import { Topic, type TopicCat } from './topic.js';
+import { Topic, type TopicCat, type UnloadReason } from './topic.js';
 
 /** How long a user-agent change waits before contacts hear about it (the reference's delay). */
 const UA_DELAY_MS = 5000;
@@ -238,12 +238,12 @@ export class MeTopic extends Topic {
     this.uaTimer.unref();
   }
 
-  protected async onUnload(): Promise<void> {
+  protected async onUnload(reason: UnloadReason): Promise<void> {
     if (this.uaTimer) {
       clearTimeout(this.uaTimer);
       this.uaTimer = null;
     }
-    if (this.contactsLoaded) {
+    if (this.contactsLoaded && reason !== 'moved') {
       this.presUsersOfInterest('off', this.userAgent);
     }
   }

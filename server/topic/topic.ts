@@ -67,6 +67,9 @@ export interface BroadcastFilter {
   soon?: boolean | undefined;
 }
 
+/** Why a topic stops. */
+export type UnloadReason = 'idle' | 'shutdown' | 'deleted' | 'moved';
+
 /**
  * One live topic: the state of its subscribers and attached sessions, and an inbox that runs
  * every operation on the topic one at a time. Kinds (me, fnd, p2p, group...) extend it; the
@@ -192,8 +195,11 @@ export abstract class Topic {
   /** The session made a request (its user agent counts as the user's latest). */
   userAgentSeen(_sess: Client): void {}
 
-  /** Stops the topic: it tells whom it must and detaches every session. */
-  unload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void> {
+  /**
+   * Stops the topic: it tells whom it must and detaches every session. `moved`: another node of
+   * the cluster serves it now (its sessions attach there; nobody is told it went offline).
+   */
+  unload(reason: UnloadReason, skipSid?: string): Promise<void> {
     this.isStopping = true;
     return this.queue.push(async () => {
       await this.onUnload(reason, skipSid);
@@ -275,7 +281,7 @@ export abstract class Topic {
   /** Detaches a session (after `{leave}` or when it went away); `reply` when a request waits. */
   protected abstract detach(sess: Client, byRequest: boolean): Promise<void>;
 
-  protected abstract onUnload(reason: 'idle' | 'shutdown' | 'deleted', skipSid?: string): Promise<void>;
+  protected abstract onUnload(reason: UnloadReason, skipSid?: string): Promise<void>;
 
   // ---- sessions ----
 

@@ -119,7 +119,7 @@ describe('tinode serve', () => {
     expect(f.stderr).toMatch(/--log-format must be text or json/);
   });
 
-  it('refuses a cluster configuration (after checking it) instead of serving every topic twice', async () => {
+  it('checks a cluster configuration as a whole, with --cluster-self naming the node', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tinode-cluster-conf-'));
     const nodes = [{ name: 'one', addr: 'localhost:12001' }, { name: 'two', addr: 'localhost:12002' }];
     const conf = (cluster: object) => {
@@ -127,15 +127,19 @@ describe('tinode serve', () => {
       writeFileSync(path, JSON.stringify({ cluster_config: cluster }));
       return path;
     };
-    const serveWith = (db: string, cluster: object) =>
-      runTinode(['serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db, '--config', conf(cluster)]);
+    const serveWith = (db: string, cluster: object, extra: string[] = []) =>
+      runTinode(['serve', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--db', db, '--config', conf(cluster), ...extra]);
     const postgres = 'postgres://postgres@127.0.0.1:5432/tinode_none_here';
-    const refused = await serveWith(postgres, { self: 'one', nodes });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/cluster_config\.self.*does not run one yet/);
     const wrong = await serveWith(postgres, { self: 'three', nodes });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/"three" is not among cluster_config\.nodes/);
+    const flag = await serveWith(postgres, { self: 'one', nodes }, ['--cluster-self', 'four']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--cluster-self.*"four" is not among cluster_config\.nodes/);
+    // A right name passes the check: what stops this one is the missing database.
+    const named = await serveWith(postgres, { self: 'three', nodes }, ['--cluster-self', 'two']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/tinode init-db/);
     const sqlite = await serveWith(`sqlite:${join(dir, 'x.db')}`, { self: 'one', nodes });
     expect(sqlite.code).toBe(2);
     expect(sqlite.stderr).toMatch(/store_config\.use_adapter/);
