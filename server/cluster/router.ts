@@ -70,6 +70,8 @@ export class ClusterRouter implements TopicRouter {
   readonly #origins = new Map<string, Origin>();
   /** Attachments being renewed at a topic's new master, by sid and topic. */
   readonly #renewing = new Map<string, Promise<void>>();
+  /** Requests waiting for an answer from each node, failed when the node goes. */
+  readonly #inflight = new Map<string, Set<(err: Error) => void>>();
   /** How long a request keeps looking for its topic's master. */
   readonly #retryMs: number;
 
@@ -89,9 +91,15 @@ export class ClusterRouter implements TopicRouter {
       (data) => this.onEvent(data),
     );
     placement.onChange((_now, before) => void this.rebalance(before));
+    let before = membership.live;
     membership.onChange((live) => {
-      for (const m of this.#membership.members()) {
-        if (!live.includes(m.name)) this.master.nodeGone(m.name);
+      for (const node of before) {
+        if (!live.includes(node)) this.master.nodeGone(node);
+      }
+      before = live;
+      for (const [node, waiting] of this.#inflight) {
+        if (live.includes(node)) continue;
+        for (const fail of [...waiting]) fail(new NodeUnreachable(`node ${node} is gone`));
       }
     });
   }
@@ -224,7 +232,7 @@ export class ClusterRouter implements TopicRouter {
         let res: NodeReply;
         try {
           const text = encodeNode({ op: 'topic', kind, from: this.#s.self, client: snapshot(req.sess), req: requestData(req) } satisfies NodeRequest);
-          res = decodeNode<NodeReply>(await this.#bus.request(node, text));
+          res = decodeNode<NodeReply>(await this.whileLive(node, this.#bus.request(node, text)));
         } catch (err) {
           if (!(err instanceof NodeUnreachable)) throw err;
           if (!/no responders/i.test(err.message)) {
@@ -242,6 +250,23 @@ export class ClusterRouter implements TopicRouter {
       }
       await sleep(Math.min(25 * 2 ** attempt, 400));
     }
+  }
+
+  /**
+   * A request to a node, failed as soon as that node counts as gone (it died with the request in
+   * hand: whether it ran is unknown, so the request is not asked again).
+   */
+  private whileLive<T>(node: string, p: Promise<T>): Promise<T> {
+    let gone!: (err: Error) => void;
+    const entry = (err: Error) => gone(err);
+    let set = this.#inflight.get(node);
+    if (!set) this.#inflight.set(node, (set = new Set()));
+    set.add(entry);
+    const watch = new Promise<never>((_, reject) => (gone = reject));
+    return Promise.race([p, watch]).finally(() => {
+      set.delete(entry);
+      if (set.size === 0 && this.#inflight.get(node) === set) this.#inflight.delete(node);
+    });
   }
 
   private origin(client: Client): Origin {

@@ -104,3 +104,36 @@ export class ProcessClient {
     return this.ctrl(id, ms);
   }
 }
+
+export const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** A client logged in as a sample user (password NAME123). */
+export async function login(host: string, name: string): Promise<ProcessClient> {
+  const c = await ProcessClient.open(host);
+  const hi = (await c.ask({ hi: { id: 'h', ver: '0.25.3' } })).ctrl;
+  if (hi?.code !== 201) throw new Error(`hi: ${JSON.stringify(hi)}`);
+  const ok = (await c.ask({ login: { id: 'l', scheme: 'basic', secret: b64(`${name}:${name}123`) } })).ctrl;
+  if (ok?.code !== 200) throw new Error(`login ${name}: ${JSON.stringify(ok)}`);
+  return c;
+}
+
+/** Every message of a topic as `reader` sees it, seq → content, paging back from the newest. */
+export async function history(reader: ProcessClient, topic: string, tag: string): Promise<Map<number, string>> {
+  const stored = new Map<number, string>();
+  let before = 0;
+  for (let page = 0; page < 1000; page++) {
+    const id = `${tag}-${page}`;
+    const from = reader.inbox.length;
+    const done = (await reader.ask({ get: { id, topic, what: 'data', data: before ? { before } : {} } })).ctrl!;
+    const batch = reader.inbox.slice(from).filter((m) => m.data?.topic === topic);
+    for (const m of batch) {
+      const seq = Number(m.data!.seq);
+      if (stored.has(seq)) throw new Error(`${topic}: seq ${seq} twice`);
+      stored.set(seq, String(m.data!.content));
+    }
+    if (done.code === 204 || batch.length === 0) break;
+    before = Math.min(...batch.map((m) => Number(m.data!.seq)));
+    if (before <= 1) break;
+  }
+  return stored;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTinode } from '../helpers/cli.js';
 import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
-import { ProcessClient, serveProcess } from '../helpers/tinode-process.js';
+import { b64, history, login, ProcessClient, serveProcess } from '../helpers/tinode-process.js';
 
 /**
  * SIGKILL while 210 p2p conversations (21 users, every pair, both sides publishing) and a group
@@ -25,36 +25,6 @@ afterAll(async () => {
   for (const db of dbs) await db.drop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-async function login(host: string, name: string): Promise<ProcessClient> {
-  const c = await ProcessClient.open(host);
-  expect((await c.ask({ hi: { id: 'h', ver: '0.25.3' } })).ctrl?.code).toBe(201);
-  expect((await c.ask({ login: { id: 'l', scheme: 'basic', secret: b64(`${name}:${name}123`) } })).ctrl?.code).toBe(200);
-  return c;
-}
-
-/** Every message of a topic as `reader` sees it, seq → content, paging back from the newest. */
-async function history(reader: ProcessClient, topic: string, tag: string): Promise<Map<number, string>> {
-  const stored = new Map<number, string>();
-  let before = 0;
-  for (let page = 0; page < 1000; page++) {
-    const id = `${tag}-${page}`;
-    const from = reader.inbox.length;
-    const done = (await reader.ask({ get: { id, topic, what: 'data', data: before ? { before } : {} } })).ctrl!;
-    const batch = reader.inbox.slice(from).filter((m) => m.data?.topic === topic);
-    for (const m of batch) {
-      const seq = Number(m.data!.seq);
-      expect(stored.has(seq), `${topic}: seq ${seq} twice`).toBe(false);
-      stored.set(seq, String(m.data!.content));
-    }
-    if (done.code === 204 || batch.length === 0) break;
-    before = Math.min(...batch.map((m) => Number(m.data!.seq)));
-    if (before <= 1) break;
-  }
-  return stored;
-}
 
 describe.each(kinds)('SIGKILL while 210 p2p conversations and a group publish, on %s', (kind) => {
   it('keeps every acknowledged message of every topic, seq ids contiguous', async () => {
