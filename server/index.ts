@@ -359,6 +359,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
           checkDatabase: async () => {
             await store.dbVersion();
           },
+          cluster: clustered?.status,
         }),
         media
           ? fileRoutes({

@@ -9,6 +9,7 @@ import type { Membership } from './membership.js';
 import type { ClientSnapshot, NodeReply, TopicOp } from './messages.js';
 import { encodeNode } from './node-codec.js';
 import type { Placement } from './placement.js';
+import { NodeOutbox } from './outbox.js';
 import { RemoteClient } from './remote-client.js';
 import { Ring } from './ring.js';
 
@@ -37,6 +38,8 @@ export class TopicMaster {
   readonly #claimed = new Set<string>();
   /** Topics being moved off this node: their detaches are moves. */
   readonly #moving = new Set<string>();
+  /** What goes to each other node's sessions, gathered. */
+  readonly #outboxes = new Map<string, NodeOutbox>();
   /** Set when the node is leaving: it serves nothing more. */
   #leaving = false;
 
@@ -106,14 +109,25 @@ export class TopicMaster {
     } finally {
       entry.inflight--;
       this.forgetIfIdle(from, entry.client);
+      // What the request made for its session goes before its answer.
+      this.#outboxes.get(from)?.flush();
     }
+  }
+
+  private outbox(node: string): NodeOutbox {
+    let out = this.#outboxes.get(node);
+    if (!out) {
+      out = new NodeOutbox(this.#self, (text) => this.#bus.publish(node, text));
+      this.#outboxes.set(node, out);
+    }
+    return out;
   }
 
   private remote(node: string, snap: ClientSnapshot): { client: RemoteClient; inflight: number } {
     const key = `${node}\u0000${snap.sid}`;
     let entry = this.#remotes.get(key);
     if (!entry) {
-      const client = new RemoteClient(node, snap, this.#self, (text) => this.#bus.publish(node, text), (name) => this.#moving.has(name));
+      const client = new RemoteClient(node, snap, this.outbox(node), (name) => this.#moving.has(name));
       entry = { client, inflight: 0 };
       this.#remotes.set(key, entry);
     } else {
@@ -149,6 +163,7 @@ export class TopicMaster {
     for (const entry of [...this.#remotes.values()]) {
       if (entry.client.node === node) this.remoteGone(node, entry.client.sid);
     }
+    this.#outboxes.delete(node);
   }
 
   /**

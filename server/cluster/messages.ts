@@ -47,13 +47,18 @@ export type NodeReply =
   | { moved: true }
   | { err: { kind: ReplyKind; params?: Record<string, unknown>; topic?: string } };
 
+/** What a master sends the sessions of one node, in order (gathered in a batch). */
+export type BatchEntry =
+  /** A message for these sessions. */
+  | { t: 'm'; s: string[]; soon?: boolean; m: ServerMessage }
+  /** A topic attached the session. */
+  | { t: 'a'; s: string; n: string }
+  /** A topic detached the session; `moved` when the topic left that node. */
+  | { t: 'd'; s: string; n: string; moved?: boolean };
+
 export type NodeEvent =
-  /** Master → origin: a message for a session. */
-  | { t: 'm'; f: string; s: string; soon?: boolean; m: ServerMessage }
-  /** Master → origin: a topic attached the session. */
-  | { t: 'a'; f: string; s: string; n: string }
-  /** Master → origin: a topic detached the session; `moved` when the topic left that node. */
-  | { t: 'd'; f: string; s: string; n: string; moved?: boolean }
+  /** Master → origin: messages and attachments for sessions of the origin. */
+  | { t: 'b'; f: string; e: BatchEntry[] }
   /** Origin → master: the session is gone. */
   | { t: 'gone'; f: string; s: string }
   /** Origin → master: the background session came to the foreground. */

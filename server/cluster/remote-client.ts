@@ -3,19 +3,7 @@ import type { Uid } from '../../src/model/uid.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
 import type { Client } from '../request/client.js';
 import type { ClientSnapshot } from './messages.js';
-import { encodeNode } from './node-codec.js';
-
-/** A message's encoding for other nodes, made once however many remote sessions get it. */
-const encoded = new WeakMap<ServerMessage, string>();
-
-function encodedOnce(msg: ServerMessage): string {
-  let text = encoded.get(msg);
-  if (text === undefined) {
-    text = encodeNode(msg);
-    encoded.set(msg, text);
-  }
-  return text;
-}
+import type { NodeOutbox } from './outbox.js';
 
 /** The topics a remote session is attached to here; each change is told to its node. */
 class AttachedSet extends Set<string> {
@@ -43,7 +31,8 @@ class AttachedSet extends Set<string> {
 /**
  * A session of another node, as the topics of this node (its master) see it: what its node said
  * of it with its latest request, and a `send` that publishes to its node, which writes to the
- * session. Attachments are told to its node too, which keeps the session's own `subs`.
+ * session. Attachments are told to its node too, which keeps the session's own `subs`. What goes
+ * to one node is gathered in its {@link NodeOutbox}.
  */
 export class RemoteClient implements Client {
   sid: string;
@@ -55,15 +44,13 @@ export class RemoteClient implements Client {
   countryCode: string;
   isEnded = false;
   readonly subs: Set<string>;
-  readonly #publish: (text: string) => boolean;
-  readonly #self: string;
+  readonly #out: NodeOutbox;
 
   constructor(
     /** The node the session is on. */
     readonly node: string,
     snap: ClientSnapshot,
-    self: string,
-    publish: (text: string) => boolean,
+    out: NodeOutbox,
     /** Whether a topic is being moved off this node (its detach is then a move, not a leave). */
     moving: (name: string) => boolean,
   ) {
@@ -74,13 +61,10 @@ export class RemoteClient implements Client {
     this.userAgent = snap.userAgent;
     this.lang = snap.lang;
     this.countryCode = snap.countryCode;
-    this.#self = self;
-    this.#publish = publish;
+    this.#out = out;
     const subs = new AttachedSet();
     subs.setListener((name, attached) => {
-      if (this.isEnded) return;
-      const head = `{"t":"${attached ? 'a' : 'd'}","f":${JSON.stringify(self)},"s":${JSON.stringify(this.sid)},"n":${JSON.stringify(name)}`;
-      publish(head + (!attached && moving(name) ? ',"moved":true}' : '}'));
+      if (!this.isEnded) out.attachment(this.sid, name, attached, !attached && moving(name));
     });
     this.subs = subs;
   }
@@ -104,11 +88,8 @@ export class RemoteClient implements Client {
   }
 
   private deliver(msg: ServerMessage, soon: boolean): boolean {
-    if (this.isEnded) return true;
-    // Built by hand around the cached encoding: a broadcast encodes once for every remote member.
-    const text = `{"t":"m","f":${JSON.stringify(this.#self)},"s":${JSON.stringify(this.sid)}${soon ? ',"soon":true' : ''},"m":${encodedOnce(msg)}}`;
-    this.#publish(text);
     // A link that is down loses the message; the session's node notices and the session moves on.
+    if (!this.isEnded) this.#out.message(this.sid, msg, soon);
     return true;
   }
 }

@@ -15,7 +15,7 @@ import { NodeUnreachable, NodeBus } from './bus.js';
 import type { ClusterSettings } from './config.js';
 import { failure, TopicMaster } from './master.js';
 import type { Membership } from './membership.js';
-import type { ClientSnapshot, NodeEvent, NodeReply, NodeRequest, RequestData, TopicOp } from './messages.js';
+import type { BatchEntry, ClientSnapshot, NodeEvent, NodeReply, NodeRequest, RequestData, TopicOp } from './messages.js';
 import { decodeNode, encodeNode } from './node-codec.js';
 import type { Placement } from './placement.js';
 import type { Ring } from './ring.js';
@@ -355,37 +355,48 @@ export class ClusterRouter implements TopicRouter {
         }
         return;
       }
+      case 'b':
+        for (const e of ev.e) this.onEntry(ev.f, e);
+        return;
     }
-    // For a session of this node.
-    const client = this.#sessions.get(ev.s);
-    if (!client || client.isEnded) {
-      // Gone meanwhile: the master should forget it.
-      this.send(ev.f, { t: 'gone', f: this.#s.self, s: ev.s });
+  }
+
+  /** A message or an attachment from a master for sessions of this node. */
+  private onEntry(from: string, e: BatchEntry): void {
+    if (e.t === 'm') {
+      for (const sid of e.s) {
+        const client = this.liveSession(from, sid);
+        if (!client) continue;
+        if (e.soon) client.sendSoon(e.m);
+        else client.send(e.m);
+      }
       return;
     }
-    switch (ev.t) {
-      case 'm':
-        if (ev.soon) client.sendSoon(ev.m);
-        else client.send(ev.m);
-        return;
-      case 'a': {
-        client.subs.add(ev.n);
-        const a = this.#origins.get(client.sid)?.topics.get(ev.n);
-        if (a) a.node = ev.f;
-        return;
-      }
-      case 'd': {
-        const a = this.#origins.get(client.sid)?.topics.get(ev.n);
-        if (a && a.node !== ev.f) return; // From where it was served before: it is served elsewhere now.
-        if (ev.moved) {
-          if (a) this.renew(client, ev.n, a);
-          return;
-        }
-        client.subs.delete(ev.n);
-        this.forgetAttachment(client, ev.n);
-        return;
-      }
+    const client = this.liveSession(from, e.s);
+    if (!client) return;
+    const a = this.#origins.get(client.sid)?.topics.get(e.n);
+    if (e.t === 'a') {
+      client.subs.add(e.n);
+      if (a) a.node = from;
+      return;
     }
+    if (a && a.node !== from) return; // From where it was served before: it is served elsewhere now.
+    if (e.moved) {
+      if (a) this.renew(client, e.n, a);
+      return;
+    }
+    client.subs.delete(e.n);
+    this.forgetAttachment(client, e.n);
+  }
+
+  /** A session of this node by sid; when it is gone, the master that wrote to it is told. */
+  private liveSession(from: string, sid: string): Client | undefined {
+    const client = this.#sessions.get(sid);
+    if (!client || client.isEnded) {
+      this.send(from, { t: 'gone', f: this.#s.self, s: sid });
+      return undefined;
+    }
+    return client;
   }
 
   // ---- ring changes ----

@@ -14,8 +14,8 @@ export interface RunningCluster {
   size(): number;
   /** Every node with a record: name, live or not, load (for `cluster status`). */
   members(): MemberView[];
-  /** Whether this node may serve now (linked to NATS, its name its own). */
-  ready(): boolean;
+  /** 'ok' while this node may serve (linked to NATS, its name its own), else why not. */
+  status(): string;
   /**
    * Leaves the cluster: the topics served here stop and their sessions (of other nodes) attach
    * where the ring now says, then this node's record goes, then its link to NATS.
@@ -38,7 +38,7 @@ export async function startCluster(s: ClusterSettings, hub: Hub, sessions: Local
     router,
     size: () => router.size,
     members: () => membership.members(),
-    ready: () => membership.ready,
+    status: () => membership.notReady ?? 'ok',
     stop: () =>
       (stopping ??= (async () => {
         await router.leaveCluster();

@@ -53,6 +53,11 @@ export class Hub implements TopicRouter, TopicHost {
     return this.topics.size;
   }
 
+  /** The names of the live topics. */
+  liveNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
   /** Topics loaded since the start (statistics: `TotalTopics`). */
   loadedTotal = 0;
 
@@ -61,8 +66,12 @@ export class Hub implements TopicRouter, TopicHost {
    * request's reply, thrown), then lets the topic handle the subscription in its inbox.
    */
   async join(req: Request<SubMsg>): Promise<void> {
-    const topic = await this.load(req);
-    await topic.subscribe(req);
+    let topic = await this.load(req);
+    // A topic that began to stop (idle, moved) after it was found is loaded anew.
+    for (let tries = 0; !(await topic.subscribe(req)); tries++) {
+      if (tries === 3) throw new ProtocolError('locked');
+      topic = await this.load(req);
+    }
     if (topic.sessions.size === 0 && topic.idleSince === null && topic.cat !== 'sys') {
       // Loaded, but the subscription did not attach (refused, or a ban): let it unload.
       topic.idleSince = Date.now();
@@ -269,11 +278,13 @@ export class Hub implements TopicRouter, TopicHost {
     const now = Date.now();
     const tick = performance.now();
     for (const topic of this.topics.values()) {
-      if (topic.idleSince !== null && now - topic.idleSince >= this.idleTopicMs) {
+      const { running, queued } = topic.busy();
+      // Not while a request is in its inbox: a subscription under way would attach to a topic
+      // that is going away.
+      if (topic.idleSince !== null && now - topic.idleSince >= this.idleTopicMs && !running && queued === 0) {
         this.topics.delete(topic.name);
         void topic.unload('idle');
       }
-      const { running, queued } = topic.busy();
       if (running && tick - running.since >= this.slowTaskMs && !this.reported.has(running)) {
         // Once per operation: a topic stuck on one keeps every later request of it waiting.
         this.reported.add(running);

@@ -3,7 +3,8 @@ import { pathOn, readOnlyRoute, type ExtraRoute, type ReadAnswer } from './route
 /**
  * Liveness and readiness for process supervisors and load balancers (Kubernetes probes, systemd
  * watchdogs, an HAProxy check). Live: the process answers HTTP. Ready: it can do its work, that
- * is its database answers (a one-row read within `timeoutMs`), and it is not shutting down. A
+ * is its database answers (a one-row read within `timeoutMs`), it is not shutting down, and in a
+ * cluster it is linked to the others (NATS reachable, its name its own). A
  * readiness answer is reused for `cacheMs`, so probes from many balancers cost the database one
  * read a second at most.
  */
@@ -12,6 +13,8 @@ export interface HealthSources {
   shuttingDown(): boolean;
   /** Resolves when the database answers; rejects with what went wrong. */
   checkDatabase(): Promise<void>;
+  /** In a cluster: 'ok', or why this node cannot serve the cluster now. */
+  cluster?: (() => string) | undefined;
 }
 
 export interface HealthPaths {
@@ -60,10 +63,16 @@ async function readiness(src: HealthSources, timeoutMs: number): Promise<Verdict
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    return { ok: true, body: { status: 'ok', database: 'ok' } };
   } catch (err) {
-    return { ok: false, body: { status: 'unavailable', database: err instanceof Error ? err.message : String(err) } };
+    return { ok: false, body: { status: 'unavailable', database: err instanceof Error ? err.message : String(err), ...clusterPart(src) } };
   } finally {
     clearTimeout(timer);
   }
+  const cluster = clusterPart(src);
+  const ok = cluster.cluster === undefined || cluster.cluster === 'ok';
+  return { ok, body: { status: ok ? 'ok' : 'unavailable', database: 'ok', ...cluster } };
+}
+
+function clusterPart(src: HealthSources): { cluster?: string } {
+  return src.cluster ? { cluster: src.cluster() } : {};
 }

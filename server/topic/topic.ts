@@ -156,9 +156,14 @@ export abstract class Topic {
 
   // ---- entry points: each runs in the inbox, in order ----
 
-  /** `{sub}`: the reply and the embedded `get` answers go to the request's session. */
-  subscribe(req: Request<SubMsg>): Promise<void> {
-    return this.run(req, () => this.handleSubscribe(req));
+  /**
+   * `{sub}`: the reply and the embedded `get` answers go to the request's session. False, with
+   * nothing sent, when the topic turned out to be stopping: the hub loads it anew and asks again.
+   */
+  async subscribe(req: Request<SubMsg>): Promise<boolean> {
+    let stopped = false;
+    await this.run(req, () => this.handleSubscribe(req), () => (stopped = true));
+    return !stopped;
   }
 
   leave(req: Request<LeaveMsg>): Promise<void> {
@@ -223,11 +228,12 @@ export abstract class Topic {
    * returned promise settles when that is done too: the session still takes its next message
    * only after this one is answered.
    */
-  private async run(req: Request, fn: () => Promise<void | AfterInbox>): Promise<void> {
+  private async run(req: Request, fn: () => Promise<void | AfterInbox>, onStopping?: () => void): Promise<void> {
     let after: AfterInbox | undefined;
     await this.queue.push(async () => {
       if (this.isStopping) {
-        req.sess.send(reply('locked', req.msg.id, req.original, req.ts));
+        if (onStopping) onStopping();
+        else req.sess.send(reply('locked', req.msg.id, req.original, req.ts));
         return;
       }
       try {

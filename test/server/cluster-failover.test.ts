@@ -8,6 +8,7 @@ import { runTinode } from '../helpers/cli.js';
 import { FAIL_AFTER, HEARTBEAT, natsForTests } from '../helpers/cluster.js';
 import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { TestNats } from '../helpers/nats.js';
+import { Relay } from '../helpers/relay.js';
 import { b64, history, login, ProcessClient, serveProcess } from '../helpers/tinode-process.js';
 
 /**
@@ -54,30 +55,43 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     db = null;
   });
 
-  async function startNode(name: string, conf: string): Promise<void> {
-    procs.set(name, await serveProcess(db!.url, ['--config', conf, '--cluster-self', name]));
+  const confs = new Map<string, string>();
+
+  async function startNode(name: string): Promise<void> {
+    procs.set(name, await serveProcess(db!.url, ['--config', confs.get(name)!, '--cluster-self', name]));
   }
 
-  /** Three nodes, USERS users spread over them, all in one group, and p2p pairs across nodes. */
-  async function setUp(): Promise<{ conf: string; members: Member[]; grp: string; p2p: [number, number][] ; uids: string[] }> {
+  /**
+   * Three nodes, USERS users spread over them, all in one group, and p2p pairs across nodes.
+   * `cutOff`: node three reaches NATS through a relay that the test can cut.
+   */
+  async function setUp(cutOff = false): Promise<{ members: Member[]; grp: string; p2p: [number, number][]; uids: string[]; relay: Relay | null }> {
     nats = await TestNats.start();
+    let relay: Relay | null = null;
+    if (cutOff) {
+      relay = new Relay(nats.port);
+      await relay.open();
+    }
     db = newTestDb(kind);
     const init = await runTinode(['init-db', '--db', db.url, '--data', 'sample']);
     expect(init.code, init.stderr).toBe(0);
-    const conf = join(dir, `${kind}-${Date.now()}.conf`);
-    writeFileSync(
-      conf,
-      JSON.stringify({
-        acc_validation: { email: { required: [] } },
-        limits: { publish_rate: 0 },
-        cluster_config: {
-          nodes: NODES.map((name) => ({ name })),
-          failover: { enabled: true, heartbeat: HEARTBEAT, node_fail_after: FAIL_AFTER },
-          nats_url: nats.url,
-        },
-      }),
-    );
-    await Promise.all(NODES.map((n) => startNode(n, conf)));
+    for (const name of NODES) {
+      const conf = join(dir, `${kind}-${name}-${Date.now()}.conf`);
+      writeFileSync(
+        conf,
+        JSON.stringify({
+          acc_validation: { email: { required: [] } },
+          limits: { publish_rate: 0 },
+          cluster_config: {
+            nodes: NODES.map((n) => ({ name: n })),
+            failover: { enabled: true, heartbeat: HEARTBEAT, node_fail_after: FAIL_AFTER },
+            nats_url: relay && name === 'three' ? `nats://127.0.0.1:${relay.port}` : nats.url,
+          },
+        }),
+      );
+      confs.set(name, conf);
+    }
+    await Promise.all(NODES.map((n) => startNode(n)));
     const members: Member[] = [];
     const uids: string[] = [];
     for (let i = 0; i < USERS; i++) {
@@ -101,7 +115,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
       expect((await members[a]!.c.ask({ sub: { id: `p${b}`, topic: uids[b]! } })).ctrl?.code).toBe(200);
       expect((await members[b]!.c.ask({ sub: { id: `p${a}`, topic: uids[a]! } })).ctrl?.code).toBe(200);
     }
-    return { conf, members, grp, p2p, uids };
+    return { members, grp, p2p, uids, relay };
   }
 
   /**
@@ -137,6 +151,10 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
           continue;
         }
         m.terms += m.c.inbox.slice(from).filter((f) => f.pres?.what === 'term').length;
+        if (ctrl.code === 409) {
+          // Told to subscribe again ({pres term}) while its node was cut off: it does.
+          await m.c.ask({ sub: { id: `re-${k}`, topic } }).catch(() => undefined);
+        }
         if (ctrl.code === 202) {
           let acked = m.acked.get(topic);
           if (!acked) m.acked.set(topic, (acked = new Map()));
@@ -216,4 +234,77 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     if (process.env.TINODE_TEST_LOG_FAILOVER) console.log(`acked ${total}; first ack after the kill (ms):`, members.map((m) => `${m.name}@${m.node}${m.reconnects ? "*" : ""} ${(m.ackTimes.find((t) => t > killedAt) ?? 0) - killedAt}`).join(", "));
     expect(total).toBeGreaterThan(100);
   }, 120_000);
+
+  async function ready(node: string): Promise<{ status: number; body: Record<string, string> }> {
+    const res = await fetch(`http://${procs.get(node)!.host}/readyz`);
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  }
+
+  async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('a node cut off from NATS refuses work instead of serving alone, and serves again when the link is back', async () => {
+    const { members, grp, p2p, uids, relay } = await setUp(true);
+    const topicsOf = (i: number) => [grp, ...p2p.filter(([a, b]) => a === i || b === i).map(([a, b]) => uids[a === i ? b : a]!)];
+    let stopped = false;
+    const live = () => NODES.filter((n) => procs.get(n)?.child.exitCode === null);
+    const pumps = members.map((m, i) => pump(m, topicsOf(i), live, () => stopped));
+    await new Promise((r) => setTimeout(r, 1500));
+    const cutAt = Date.now();
+    await relay!.cut();
+    await waitFor('node three not ready', async () => (await ready('three')).status === 503);
+    expect((await ready('three')).body.cluster).toMatch(/disconnected|writes failing/);
+    await new Promise((r) => setTimeout(r, HEARTBEAT * FAIL_AFTER + 4000));
+    const restoredAt = Date.now();
+    await relay!.open();
+    await waitFor('node three ready again', async () => (await ready('three')).status === 200);
+    await new Promise((r) => setTimeout(r, 5000));
+    stopped = true;
+    await Promise.all(pumps);
+
+    // A client of the cut node got nothing done while it was cut off (its node stops serving half a
+    // failure period after its last heartbeat); everyone else went on.
+    const lease = (HEARTBEAT * FAIL_AFTER) / 2;
+    for (const m of members) {
+      const during = m.ackTimes.filter((t) => t > cutAt + lease + 500 && t < restoredAt);
+      if (m.node === 'three') expect(during, `${m.name} on the cut node`).toEqual([]);
+      else expect(during.length, `${m.name} went on`).toBeGreaterThan(0);
+      // And everyone publishes again once the link is back.
+      expect(m.ackTimes.some((t) => t > restoredAt), `${m.name} after the link came back`).toBe(true);
+    }
+    const total = await checkHistory(members, grp, p2p, uids, procs.get('one')!.host);
+    expect(total).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('a rolling restart of the three nodes under load loses nothing', async () => {
+    const { members, grp, p2p, uids } = await setUp();
+    const topicsOf = (i: number) => [grp, ...p2p.filter(([a, b]) => a === i || b === i).map(([a, b]) => uids[a === i ? b : a]!)];
+    let stopped = false;
+    const down = new Set<string>();
+    const live = () => NODES.filter((n) => !down.has(n));
+    const pumps = members.map((m, i) => pump(m, topicsOf(i), live, () => stopped));
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const node of NODES) {
+      const { child } = procs.get(node)!;
+      down.add(node);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await startNode(node);
+      down.delete(node);
+      await waitFor(`${node} ready`, async () => (await ready(node)).status === 200);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    stopped = true;
+    await Promise.all(pumps);
+    for (const m of members) expect(m.reconnects, `${m.name} moved when its node restarted`).toBeGreaterThan(0);
+    const total = await checkHistory(members, grp, p2p, uids, procs.get('one')!.host);
+    expect(total).toBeGreaterThan(100);
+  }, 180_000);
 });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ring } from '../../server/cluster/ring.js';
 import { runTinode } from '../helpers/cli.js';
 import { FAIL_AFTER, HEARTBEAT, natsForTests, until as untilCluster } from '../helpers/cluster.js';
 import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { TestNats } from '../helpers/nats.js';
 import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ProcessClient } from '../helpers/tinode-process.js';
 
 /**
  * Three `tinode serve` nodes on one database and one NATS, tinode-sdk clients spread over them:
@@ -27,6 +29,9 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
   let db: TestDb;
   const nodes = new Map<string, TestServer>();
   const open: SdkClient[] = [];
+  const rawOpen: ProcessClient[] = [];
+  /** When the last packet reached a tinode-sdk client (they send receipts a moment later). */
+  let lastPacketAt = 0;
 
   beforeAll(async () => {
     nats = await TestNats.start();
@@ -41,13 +46,17 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
         nats_url: nats.url,
         nats_prefix: 'tinode_t',
       };
-      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0 } }, db.url));
+      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0, max_sessions_per_address: 1000 }, acc_validation: { email: { required: [] } }, max_subscriber_count: 400 }, db.url, { pingMs: 60_000 }));
     }
     await untilCluster('every node sees three', () => [...nodes.values()].every((n) => n.server.ctx.clusterSize() === 3));
   }, 60_000);
 
   afterAll(async () => {
+    // The SDK asks for what it hears of (new members): closing under those requests rejects them.
+    const pending = (c: SdkClient): number => Object.keys((c as unknown as { _pendingPromises: Record<string, unknown> })._pendingPromises).length;
+    await until(() => Date.now() - lastPacketAt > 500 && open.every((c) => !c.isConnected() || pending(c) === 0), 20_000, 'the clients to settle').catch(() => undefined);
     for (const c of open) if (c.isConnected()) c.disconnect();
+    for (const c of rawOpen) c.ws.terminate();
     for (const n of nodes.values()) await n.close();
     await nats?.stop();
     await db?.drop();
@@ -57,7 +66,10 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     const c = await connectSdk(nodes.get(node)!.host, 'ws');
     open.push(c);
     const user: User = { c, uid: '', node, log: [] };
-    c.onMessage = (pkt) => user.log.push(pkt as User['log'][number]);
+    c.onMessage = (pkt) => {
+      lastPacketAt = Date.now();
+      user.log.push(pkt as User['log'][number]);
+    };
     expect((await c.loginBasic(name, `${name}123`)).code).toBe(200);
     user.uid = c.getCurrentUserID();
     return user;
@@ -134,8 +146,81 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
       expect(dataOf(u, topic).map((d) => d.seq)).toEqual(seqs);
     }
     expect(p2p).toBe(frank.uid);
-    // The topics live where the ring says, not everywhere.
-    const loaded = [...nodes.values()].map((n) => n.server.hub.size);
-    expect(loaded.filter((n) => n > 0).length).toBeGreaterThan(1);
+    // Each topic is live on one node, the one the ring gives it.
+    const ring = new Ring(NODES);
+    const where = new Map<string, string[]>();
+    for (const [node, n] of nodes) for (const t of n.server.hub.liveNames()) where.set(t, [...(where.get(t) ?? []), node]);
+    for (const [t, at] of where) expect(at, t).toEqual([ring.get(t)]);
+    const p2pName = [...where.keys()].find((t) => t.startsWith('p2p'));
+    expect(p2pName).toBeDefined();
   }, 60_000);
+
+  it('serves a group of 300 members spread over the three nodes: every message once, in order, at every member', async () => {
+    const owner = await login('alice', 'one');
+    const grp = owner.c.getTopic(owner.c.newGroupTopicName(false));
+    expect((await grp.subscribe(undefined, { desc: { public: { fn: 'three hundred' }, defacs: { auth: 'JRWPS', anon: 'JRWPS' } } })).code).toBe(200);
+    const name = grp.name;
+    // The owner steps out while the others join (tinode-sdk would ask about each of them).
+    await grp.leave(false);
+    // 296 members on plain websocket clients and 4 on tinode-sdk (the owner and one per node),
+    // which asks for the description of every member it hears of: those join last.
+    // Anonymous accounts: no password to hash, hundreds of them in seconds.
+    const raw: { node: string; c: ProcessClient }[] = [];
+    for (let batch = 0; batch < 296; batch += 37) {
+      raw.push(
+        ...(await Promise.all(
+          Array.from({ length: 37 }, async (_, j) => {
+            const node = NODES[(batch + j) % 3]!;
+            const c = await ProcessClient.open(nodes.get(node)!.host);
+            rawOpen.push(c);
+            await c.ask({ hi: { id: 'h', ver: '0.25.3' } });
+            expect((await c.ask({ acc: { id: 'a', user: 'new', scheme: 'anonymous', login: true, desc: { public: { fn: `member ${batch + j}` } } } })).ctrl?.code).toBe(200);
+            expect((await c.ask({ sub: { id: 's', topic: name } })).ctrl?.code).toBe(200);
+            return { node, c };
+          }),
+        )),
+      );
+    }
+    expect((await grp.subscribe()).code).toBe(200);
+    const sdk: User[] = [owner];
+    for (let j = 0; j < 3; j++) {
+      const node = NODES[j % 3]!;
+      const c = await connectSdk(nodes.get(node)!.host, 'ws');
+      open.push(c);
+      const u: User = { c, uid: '', node, log: [] };
+      c.onMessage = (pkt) => {
+        lastPacketAt = Date.now();
+        u.log.push(pkt as User['log'][number]);
+      };
+      expect((await c.createAccount('anonymous', null, true, { public: { fn: `sdk ${j}` } })).code).toBe(200);
+      u.uid = c.getCurrentUserID();
+      expect((await c.getTopic(name).subscribe()).code).toBe(200);
+      sdk.push(u);
+    }
+    // Two publishers on each node, five messages each, all at once.
+    const publishers = raw.slice(0, 6);
+    expect(new Set(publishers.map((m) => m.node)).size).toBe(3);
+    const acked = await Promise.all(
+      publishers.map(async (m, i) => {
+        const seqs: number[] = [];
+        for (let k = 0; k < 5; k++) {
+          const ctrl = (await m.c.ask({ pub: { id: `p${k}`, topic: name, content: `p${i} ${k}` } })).ctrl!;
+          expect(ctrl.code).toBe(202);
+          seqs.push(Number((ctrl.params as { seq: number }).seq));
+        }
+        return seqs;
+      }),
+    );
+    const all = acked.flat().sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const rawData = (c: ProcessClient) => c.inbox.flatMap((f) => (f.data && f.data.topic === name ? [Number(f.data.seq)] : []));
+    await until(() => sdk.every((u) => dataOf(u, name).length >= 30) && raw.every((m) => rawData(m.c).length >= 30), 30_000, 'every member to have 30 messages').catch((err: unknown) => {
+      const short = [...sdk.map((u) => [`sdk@${u.node}`, dataOf(u, name).length] as const), ...raw.map((m) => [`raw@${m.node}${m.c.isClosed ? ' closed' : ''}`, rawData(m.c).length] as const)].filter(([, n]) => n < 30);
+      const where = [...nodes.entries()].map(([n, srv]) => `${n}: ${srv.server.hub.get(name)?.sessions.size ?? '-'} attached${srv.server.hub.get(name)?.isStopping ? ' stopping' : ''}`);
+      throw new Error(`${String(err)}: ${short.length} short: ${JSON.stringify(short.slice(0, 20))}; the topic: ${where.join('; ')}`);
+    });
+    for (const u of sdk) expect(dataOf(u, name).map((d) => d.seq), `tinode-sdk member on ${u.node}`).toEqual(all);
+    for (const m of raw) expect(rawData(m.c), `member on ${m.node}`).toEqual(all);
+    expect(sdk.length + raw.length).toBe(300);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newTestDb, openStore, testDbKinds, type TestDb } from '../helpers/databases.js';
+import { Relay } from '../helpers/relay.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -10,33 +10,6 @@ import { serverPerTest } from '../helpers/server.js';
  */
 const servers = serverPerTest();
 const { kinds } = await testDbKinds();
-
-/** A TCP relay to PostgreSQL that can drop every connection and refuse new ones, then come back. */
-class Relay {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async open(port = 0): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(5432, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.server = server;
-    this.port = (server.address() as { port: number }).port;
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
 
 async function probe(host: string, path: string): Promise<{ status: number; body: Record<string, string> }> {
   const res = await fetch(`http://${host}${path}`);
@@ -64,7 +37,7 @@ describe('health', () => {
     const store = await openStore(db.url);
     await store.createDb(false);
     await store.close();
-    const relay = new Relay();
+    const relay = new Relay(5432);
     await relay.open();
     const srv = await servers.start({}, db.url.replace(':5432/', `:${relay.port}/`));
     expect((await probe(srv.host, '/readyz')).status).toBe(200);
