@@ -546,7 +546,7 @@ export class Engine {
   private async transfer(how: 'grpc' | 'http', what: string, filename: string, output: string | undefined, mode: Mode, varname: string | null): Promise<void> {
     let result: FileResult;
     if (how === 'http') {
-      result = await uploadFile(filename, { webHost: this.opts.webHost, ssl: this.opts.ssl, apiKey: this.opts.apiKey, token: this.authToken, userAgent: this.userAgent, id: this.newId() });
+      result = await uploadFile(filename, { webHost: this.opts.webHost, ssl: this.opts.ssl, ca: this.opts.ca, apiKey: this.opts.apiKey, token: this.authToken, userAgent: this.userAgent, id: this.newId() });
     } else if (!this.conn) {
       result = { code: 503, text: 'not connected' };
     } else {

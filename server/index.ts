@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { ConfigError } from '../src/config/errors.js';
 import { resolveCluster } from './cluster/config.js';
 import { startCluster, type RunningCluster } from './cluster/start.js';
 import { healthRoutes } from './metrics/health.js';
 import { extraRoutes, pathOn } from './metrics/routes.js';
 import { Metrics } from './metrics/prometheus.js';
 import { Stats } from './metrics/stats.js';
+import { DEFAULT_AUTOCERT_TIMINGS } from './acme/autocert.js';
 import { DEMO_API_KEY_SALT, type TinodeConfig } from '../src/config/schema.js';
 import { checkApiKey, decodeSalt } from '../src/model/apikey.js';
 import { AuthLevel, authLevelName, parseAuthLevel } from '../src/model/auth-level.js';
@@ -39,8 +39,8 @@ import { bundledSamplePath, readDataFile } from './store/init/data-file.js';
 import { loadData } from './store/init/loader.js';
 import { isStoreError } from './store/contract/errors.js';
 import { Store } from './store/store.js';
-import { createHttpServer, createRedirectServer, listen } from './transport/http.js';
-import { TlsReloader } from './transport/tls-reload.js';
+import { createHttpServer, listen } from './transport/http.js';
+import { planTls, TlsSetup } from './transport/tls-setup.js';
 import { LongPollTransport } from './transport/longpoll.js';
 import { staticFolderCsp } from './transport/security-headers.js';
 import { staticHandler } from './transport/static.js';
@@ -68,6 +68,10 @@ export interface ServerOptions {
 export interface Timings {
   /** How often the TLS certificate files are checked for changes. */
   tlsWatchMs: number;
+  /** An ACME certificate is renewed once less than this share of its lifetime remains. */
+  acmeRenewShare: number;
+  /** After a failed ACME order, the wait before the next; also the least time between two orders. */
+  acmeRetryMs: number;
   /** Websocket ping interval; a client silent for two is dropped. */
   pingMs: number;
   /** Long poll held open at most this long. */
@@ -96,6 +100,8 @@ const DEFAULT_TIMINGS: Timings = {
   backgroundMs: DEFAULT_BACKGROUND_MS,
   slowTaskMs: 10_000,
   tlsWatchMs: 5_000,
+  acmeRenewShare: DEFAULT_AUTOCERT_TIMINGS.renewShare,
+  acmeRetryMs: DEFAULT_AUTOCERT_TIMINGS.retryMs,
 };
 
 export interface RunningServer {
@@ -108,6 +114,8 @@ export interface RunningServer {
   readonly hub: Hub;
   /** Reads the TLS certificate and key files again (`SIGHUP`); false without TLS or when they do not load. */
   reloadTls(): boolean;
+  /** The serial of the certificate from ACME in use (`tls.autocert`), or null. */
+  acmeSerial(): string | null;
   /** Stops gracefully: sessions get "server shutdown", queued work finishes, connections close. */
   close(): Promise<void>;
 }
@@ -206,6 +214,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const { log } = opts;
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
   const cluster = resolveCluster(config, opts.clusterSelf);
+  const tlsPlan = planTls(config, log);
   const store = await openStore(config, opts, cluster?.workerId);
   let auth: Schemes;
   try {
@@ -336,7 +345,16 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const lp = new LongPollTransport({ ...common, pollTimeoutMs: timings.pollMs, idleMs: timings.lpIdleMs, maxHeld: config.limits.inbound_queue }, log);
   const apiPath = config.api_path.endsWith('/') ? config.api_path : config.api_path + '/';
   const mountPath = apiPath.startsWith('/') ? apiPath : '/' + apiPath;
-  const tls = config.tls.enabled ? tlsFiles(config.tls) : undefined;
+  let tlsSetup: TlsSetup | null = null;
+  if (tlsPlan) {
+    try {
+      tlsSetup = await TlsSetup.start(tlsPlan, log, { watchMs: timings.tlsWatchMs, renewShare: timings.acmeRenewShare, retryMs: timings.acmeRetryMs });
+    } catch (err) {
+      await closeStoreAndCluster();
+      throw err;
+    }
+  }
+  const tls = tlsSetup?.files;
   // TinodeWeb from the tinode-webapp package, unless a static folder replaces it or `webapp` is off.
   const webAppOptions = {
     mount: config.static_mount,
@@ -382,34 +400,15 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     },
     log,
   );
-  const tlsReloader = tls ? new TlsReloader(server as HttpsServer, tls, log, timings.tlsWatchMs) : null;
   let url: string;
   try {
     url = await listen(server, config.listen, tls ? 'https' : 'http');
   } catch (err) {
-    tlsReloader?.stop();
+    tlsSetup?.stop();
     await closeStoreAndCluster();
     throw new Error(`cannot listen on "${config.listen}": ${(err as Error).message} (change --listen or "listen")`);
   }
-  let redirect: Server | null = null;
-  if (tls && config.tls.http_redirect) {
-    if (config.tls.http_redirect.startsWith('unix:') || config.listen.startsWith('unix:')) {
-      server.close();
-      tlsReloader?.stop();
-      await closeStoreAndCluster();
-      throw new ConfigError('tls.http_redirect', 'a redirect from or to a unix socket', 'a TCP address such as ":80" (and "listen" on TCP)');
-    }
-    redirect = createRedirectServer(Number(new URL(url).port || 443));
-    try {
-      const from = await listen(redirect, config.tls.http_redirect);
-      log.info(`redirecting HTTP at ${from} to HTTPS at ${url}`);
-    } catch (err) {
-      server.close();
-      tlsReloader?.stop();
-      await closeStoreAndCluster();
-      throw new Error(`cannot listen on "${config.tls.http_redirect}": ${(err as Error).message} (change "tls.http_redirect")`);
-    }
-  }
+  tlsSetup?.serve(server as HttpsServer, url);
   let grpcAddr: string | null = null;
   let grpcTransport: GrpcTransport | null = null;
   if (config.grpc_listen) {
@@ -428,8 +427,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       grpcAddr = await grpcTransport.listen(grpcListenAddress(config.grpc_listen));
     } catch (err) {
       server.close();
-      redirect?.close();
-      tlsReloader?.stop();
+      tlsSetup?.stop();
       await closeStoreAndCluster();
       throw new Error(`cannot listen for gRPC on "${config.grpc_listen}": ${(err as Error).message} (change --grpc-listen or "grpc_listen", or set it to "" to turn gRPC off)`);
     }
@@ -457,7 +455,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     closing ??= (async () => {
       ctx.shuttingDown = true;
       server.close();
-      redirect?.close();
+      tlsSetup?.stop();
       const live = sessions.all();
       const count = sessions.stopAll(reply('shutdown', '', '', new Date()));
       await Promise.all(live.map((s) => s.idle()));
@@ -469,7 +467,6 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
       await grpcTransport?.close();
       plugins.close();
       metrics?.close();
-      tlsReloader?.stop();
       guards.sessions.close();
       guards.logins.close();
       backgroundSessions.close();
@@ -485,25 +482,11 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     })();
     return closing;
   };
-  return { url, grpcAddr, ctx, hub, reloadTls: () => tlsReloader?.reload() ?? false, close };
+  return { url, grpcAddr, ctx, hub, reloadTls: () => tlsSetup?.reload() ?? false, acmeSerial: () => tlsSetup?.acmeCertificate?.serial ?? null, close };
 }
 
 /** The file routes (with a media handler) and the statistics at `expvar` (unless '' or '-'). */
 /** `:16060` → `0.0.0.0:16060` (gRPC needs a host). */
 function grpcListenAddress(listen: string): string {
   return listen.startsWith(':') ? `0.0.0.0${listen}` : listen;
-}
-
-/**
- * The certificate and key files of `tls`, refused at start when one is missing: with only
- * `tls.autocert` (ACME, not implemented yet) or nothing, HTTPS could not start.
- */
-function tlsFiles(tls: TinodeConfig['tls']): { certFile: string; keyFile: string } {
-  if (tls.cert_file && tls.key_file) {
-    return { certFile: tls.cert_file, keyFile: tls.key_file };
-  }
-  if (tls.autocert) {
-    throw new ConfigError('tls.autocert', 'certificates from an ACME CA are not supported yet', 'tls.cert_file and tls.key_file (PEM files) instead');
-  }
-  throw new ConfigError(tls.cert_file ? 'tls.key_file' : 'tls.cert_file', 'missing while tls.enabled is true', 'the path of a PEM file (or tls.enabled: false)');
 }

@@ -147,11 +147,23 @@ export function listen(server: Server, addr: string, scheme = 'http'): Promise<s
 
 /**
  * A plain-HTTP server that sends every request to the same host and path over HTTPS on
- * `httpsPort` (307, as the reference's `tls.http_redirect`; port 443 is left out of the URL).
+ * `httpsPort()` (307, as the reference's `tls.http_redirect`; port 443 is left out of the URL),
+ * 503 while that is 0 (HTTPS not listening yet). `answer` sees each request first and may answer
+ * it itself, returning true (ACME's HTTP-01 challenges).
  */
-export function createRedirectServer(httpsPort: number): Server {
+export function createRedirectServer(httpsPort: () => number, answer?: (req: IncomingMessage, res: ServerResponse) => boolean): Server {
   return createHttp((req, res) => {
     applyCommonSecurityHeaders(res);
+    if (answer?.(req, res)) {
+      return;
+    }
+    const port = httpsPort();
+    if (port === 0) {
+      res.statusCode = 503;
+      res.setHeader('Retry-After', '5');
+      res.end();
+      return;
+    }
     const hostHeader = req.headers.host ?? '';
     // The host without its port (an IPv6 literal keeps its brackets).
     const host = /^\[[^\]]*\]/.exec(hostHeader)?.[0] ?? hostHeader.replace(/:\d*$/, '');
@@ -162,7 +174,7 @@ export function createRedirectServer(httpsPort: number): Server {
     }
     const path = (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : '/';
     res.statusCode = 307;
-    res.setHeader('Location', `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${path}`);
+    res.setHeader('Location', `https://${host}${port === 443 ? '' : `:${port}`}${path}`);
     res.end();
   });
 }

@@ -17,12 +17,14 @@ export interface TlsFiles {
  */
 export class TlsReloader {
   #timer: NodeJS.Timeout | null = null;
+  /** The pair last loaded, so that a change already taken (by an explicit reload) is not taken twice. */
+  #inUse: { cert: Buffer; key: Buffer } | null = null;
   readonly #onChange = () => {
     // The certificate and the key are often written one after the other: wait for both.
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.reload('the files changed');
+      this.reload('the files changed', true);
     }, 200);
     this.#timer.unref();
   };
@@ -40,14 +42,21 @@ export class TlsReloader {
     }
   }
 
-  /** Reads the files again; true when the server now uses them. */
-  reload(why = 'asked to'): boolean {
+  /**
+   * Reads the files again; true when the server now uses them. With `ifChanged`, a pair equal to
+   * the one last loaded is left as it is, quietly.
+   */
+  reload(why = 'asked to', ifChanged = false): boolean {
     try {
       const cert = readFileSync(this.files.certFile);
       const key = readFileSync(this.files.keyFile);
+      if (ifChanged && this.#inUse?.cert.equals(cert) && this.#inUse.key.equals(key)) {
+        return true;
+      }
       // Throws on a key that does not fit the certificate, or on files that are not PEM.
       createSecureContext({ cert, key });
       this.server.setSecureContext({ cert, key });
+      this.#inUse = { cert, key };
       this.log.info(`tls: certificate reloaded from ${this.files.certFile} (${why})`);
       return true;
     } catch (err) {

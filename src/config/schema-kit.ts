@@ -174,6 +174,16 @@ export function record<T>(item: Node<T>, def: Record<string, T> = {}): Node<Reco
   };
 }
 
+/** A section that may be left out: null when missing or null, else parsed by `node` (defaults applied). */
+export function nullable<T>(node: Node<T>): Node<T | null> {
+  return {
+    expected: `${node.expected} or null`,
+    parse(value, path) {
+      return value === undefined || value === null ? null : node.parse(value, path);
+    },
+  };
+}
+
 /** Any JSON value, passed through unchecked (sections owned by a pluggable part). */
 export function raw<T = unknown>(def: T): Node<unknown> {
   return {

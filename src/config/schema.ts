@@ -1,5 +1,5 @@
 import { decodeKey, isBase64, TOKEN_KEY_BYTES, UID_KEY_BYTES } from '../model/secret-keys.js';
-import { arr, bool, int, obj, oneOf, optStr, raw, record, str, type Infer } from './schema-kit.js';
+import { arr, bool, int, nullable, obj, oneOf, optStr, raw, record, str, type Infer } from './schema-kit.js';
 
 /**
  * The configuration schema: the keys of the reference server's `tinode.conf`, with its shipped
@@ -36,6 +36,21 @@ function emptyOr(check: (v: string) => string | null) {
 
 const listenAddress = (v: string): string | null =>
   v === '' || v.startsWith('unix:') || /^[^\s]*:[0-9a-z]+$/i.test(v) ? null : 'the value is not an address';
+
+/** Let's Encrypt's production ACME directory, the default of `tls.autocert.directory_url`. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** A host name a public CA can validate over HTTP-01: labels of letters, digits and hyphens. */
+const domainName = (v: string): string | null =>
+  v.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v) ? null : 'the value is not a domain name';
+
+const httpsUrl = (v: string): string | null => {
+  try {
+    return new URL(v).protocol === 'https:' ? null : 'the URL is not https://';
+  } catch {
+    return 'the value is not a URL';
+  }
+};
 
 /** Default public demo salt: makes the demo key `AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K` valid. */
 export const DEMO_API_KEY_SALT = 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=';
@@ -102,7 +117,24 @@ export const configSchema = obj({
     enabled: bool(false),
     http_redirect: str(''),
     strict_max_age: int(604800),
-    autocert: raw(null),
+    /**
+     * Certificates from an ACME CA (Let's Encrypt), as the reference configures them, used when
+     * `cert_file` and `key_file` are not set. Answers HTTP-01 challenges on `http_redirect`.
+     */
+    autocert: nullable(
+      obj({
+        /** Folder of the account key and the certificates (kept across restarts). */
+        cache: str(''),
+        /** Contact address given to the CA (expiry notices); may be empty. */
+        email: str(''),
+        /** Names the certificate is for: each must resolve to this server. */
+        domains: arr(str('', domainName, 'a domain name such as "chat.example.com" (no wildcards: they need DNS-01)')),
+        /** The ACME directory: Let's Encrypt's production one by default. */
+        directory_url: str(LETS_ENCRYPT_DIRECTORY, httpsUrl, 'an https:// URL of an ACME directory'),
+        /** A PEM file of the CA certificates to trust for the ACME directory itself (a private CA); "" for the system's. */
+        ca_file: str(''),
+      }),
+    ),
     cert_file: str(''),
     key_file: str(''),
   }),

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +12,9 @@ import { AuthLevel } from '../../src/model/auth-level.js';
 import { userId } from '../../src/model/uid.js';
 import type { ClientMessage } from '../../src/wire/client-messages.js';
 import type { ServerMessage } from '../../src/wire/server-messages.js';
-import { ROOT, runTinode } from '../helpers/cli.js';
+import { BotProcess } from '../helpers/bot-process.js';
+import { runTinode } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { connectSdk, until, type SdkClient, type SdkMessage } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -240,43 +240,6 @@ describe('tinode bot command line', () => {
     expect(quotes.stderr).toContain('nothing.txt');
   });
 });
-
-/** A port free right now on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** `bin/tinode bot` as a separate process, with its log collected. */
-class BotProcess {
-  readonly child: ChildProcess;
-  log = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], cwd: string) {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'tinode'), 'bot', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.log += d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      this.log += d;
-      if (process.env.TINODE_TEST_LOG) process.stderr.write(d);
-    });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  count(text: string): number {
-    return this.log.split(text).length - 1;
-  }
-
-  async waitFor(text: string, times = 1, ms = 10_000): Promise<void> {
-    await until(() => this.count(text) >= times, ms, `"${text}" ×${times} in the bot's log:\n${this.log}`);
-  }
-}
 
 describe('tinode bot with a server', () => {
   const QUOTES = ['The first known quote.', 'The second one\nspans two lines.', 'The third and last.'];

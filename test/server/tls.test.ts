@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTinode } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { DEMO_KEY } from '../helpers/sdk.js';
 import { serverPerTest } from '../helpers/server.js';
 
 /**
@@ -78,6 +79,39 @@ describe('gRPC over TLS', () => {
     const badCa = await runTinode(['cli', '--host', grpcHost, '--ssl', '--ca-file', join(dir, 'none.pem'), '--no-login'], { cwd: dir, input: script });
     expect(badCa.code).toBe(2);
     expect(badCa.stderr).toMatch(/--ca-file/);
+  });
+});
+
+describe('tinode cli file uploads over HTTPS', () => {
+  it('uploads over HTTPS (upload) and gRPC with TLS (file), trusting the --ca-file certificate for both', async () => {
+    const one = makeCert('uploads');
+    const srv = await servers.start({ tls: { enabled: true, cert_file: one.cert, key_file: one.key } });
+    const file = join(dir, 'hello.txt');
+    writeFileSync(file, 'uploaded over TLS');
+    const script = `.must $me login alice:alice123
+.log $me.params[token]
+.must $up upload ${file}
+.log $up.params[url]
+.must file --what up ${file}
+`;
+    const r = await runTinode(['cli', '--host', srv.server.grpcAddr!, '--web-host', srv.host, '--ssl', '--ca-file', one.cert, '--no-login', '--no-cookie'], { cwd: dir, input: script });
+    expect(r.code, r.stderr).toBe(0);
+    // The HTTP answer's text is the reference's {ctrl} "ok"; gRPC's is its HTTP status text.
+    expect(r.stdout).toMatch(/^Upload: <= 200 ok$/m);
+    expect(r.stdout).toMatch(/^Upload: <= 200 OK$/m);
+    // The file is there: downloaded over HTTPS with the same CA and alice's token.
+    const token = /^"?([A-Za-z0-9+/=]{40,})"?$/m.exec(r.stdout)?.[1];
+    const url = /^"?(\/v0\/file\/s\/[^"\s]+)"?$/m.exec(r.stdout)?.[1];
+    expect(token, r.stdout).toBeDefined();
+    expect(url, r.stdout).toBeDefined();
+    const body = await new Promise<string>((resolve, reject) => {
+      get(`https://${srv.host}${url!}`, { ca: readFileSync(one.cert), headers: { 'X-Tinode-APIKey': DEMO_KEY, 'X-Tinode-Auth': `Token ${token!}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve(`${res.statusCode ?? 0} ${text}`));
+      }).once('error', reject);
+    });
+    expect(body).toBe('200 uploaded over TLS');
   });
 });
 
