@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { botCommand } from '../chatbot/command.js';
 import { cliCommand } from '../cli/command.js';
+import { clusterCommand } from '../server/commands/cluster.js';
 import { initDbCommand } from '../server/commands/init-db.js';
 import { keygenCommand } from '../server/commands/keygen.js';
 import { serveCommand } from '../server/commands/serve.js';
@@ -11,8 +12,8 @@ import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../src/term/e
 import { createOutput } from '../src/term/output.js';
 
 /**
- * The `tinode` program: each part brings its own command (the server's serve, init-db and
- * keygen; the cli; the bot), and this file puts them together and turns every failure into
+ * The `tinode` program: each part brings its own command (the server's serve, init-db, keygen
+ * and cluster; the cli; the bot), and this file puts them together and turns every failure into
  * a message and an exit code. `bin/tinode` runs its compiled form.
  */
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   serveCommand(program);
   initDbCommand(program);
   keygenCommand(program);
+  clusterCommand(program);
   cliCommand(program);
   botCommand(program);
   for (const cmd of program.commands) {

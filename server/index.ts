@@ -277,7 +277,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   const slowSessions = new SlowSessionWatch(() => sessions.all(), log, timings.slowTaskMs);
   const version = { ver: '0.25', build: `${config.store_config.use_adapter}:tinode-toolkit-${packageVersion()}` };
   const stats = new Stats(version.ver);
-  stats.attach({ liveSessions: () => sessions.size, liveTopics: () => hub.size, totalTopics: () => hub.loadedTotal });
+  stats.attach({ liveSessions: () => sessions.size, liveTopics: () => hub.size, totalTopics: () => hub.loadedTotal, cluster: clustered?.counts });
   const metrics = pathOn(config.metrics_path)
     ? new Metrics(stats, {
         sessionsByTransport: () => {

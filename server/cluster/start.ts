@@ -12,6 +12,8 @@ export interface RunningCluster {
   readonly router: TopicRouter;
   /** Live nodes. */
   size(): number;
+  /** Configured and live nodes (expvar's TotalClusterNodes, LiveClusterNodes). */
+  counts(): { total: number; live: number };
   /** Every node with a record: name, live or not, load (for `cluster status`). */
   members(): MemberView[];
   /** 'ok' while this node may serve (linked to NATS, its name its own), else why not. */
@@ -37,6 +39,7 @@ export async function startCluster(s: ClusterSettings, hub: Hub, sessions: Local
   return {
     router,
     size: () => router.size,
+    counts: () => ({ total: s.nodes.length, live: membership.live.length }),
     members: () => membership.members(),
     status: () => membership.notReady ?? 'ok',
     stop: () =>

@@ -57,6 +57,8 @@ export interface StatsSources {
   liveSessions(): number;
   liveTopics(): number;
   totalTopics(): number;
+  /** In a cluster: its configured and live nodes. */
+  cluster?: (() => { total: number; live: number }) | undefined;
 }
 
 export class Stats {
@@ -181,10 +183,10 @@ export class Stats {
       CtrlCodesTotal3xx: this.#ctrl[1],
       CtrlCodesTotal4xx: this.#ctrl[2],
       CtrlCodesTotal5xx: this.#ctrl[3],
-      // A standalone server: the reference registers these and leaves them at zero.
+      // Zero on a standalone server, as the reference. A cluster on NATS elects no leader: 0.
       ClusterLeader: 0,
-      TotalClusterNodes: 0,
-      LiveClusterNodes: 0,
+      TotalClusterNodes: s?.cluster?.().total ?? 0,
+      LiveClusterNodes: s?.cluster?.().live ?? 0,
       RequestLatency: this.latency.toJSON(),
       OutgoingMessageSize: this.outgoingSize.toJSON(),
     };

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ring } from '../../server/cluster/ring.js';
 import { runTinode } from '../helpers/cli.js';
@@ -175,7 +178,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
             rawOpen.push(c);
             await c.ask({ hi: { id: 'h', ver: '0.25.3' } });
             expect((await c.ask({ acc: { id: 'a', user: 'new', scheme: 'anonymous', login: true, desc: { public: { fn: `member ${batch + j}` } } } })).ctrl?.code).toBe(200);
-            expect((await c.ask({ sub: { id: 's', topic: name } })).ctrl?.code).toBe(200);
+            expect((await c.ask({ sub: { id: 's', topic: name } }, 30_000)).ctrl?.code).toBe(200);
             return { node, c };
           }),
         )),
@@ -204,7 +207,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
       publishers.map(async (m, i) => {
         const seqs: number[] = [];
         for (let k = 0; k < 5; k++) {
-          const ctrl = (await m.c.ask({ pub: { id: `p${k}`, topic: name, content: `p${i} ${k}` } })).ctrl!;
+          const ctrl = (await m.c.ask({ pub: { id: `p${k}`, topic: name, content: `p${i} ${k}` } }, 30_000)).ctrl!;
           expect(ctrl.code).toBe(202);
           seqs.push(Number((ctrl.params as { seq: number }).seq));
         }
@@ -223,4 +226,32 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     for (const m of raw) expect(rawData(m.c), `member on ${m.node}`).toEqual(all);
     expect(sdk.length + raw.length).toBe(300);
   }, 120_000);
+
+  it('lists the nodes with tinode cluster status: live, their sessions and topics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tinode-cluster-status-'));
+    const conf = join(dir, 'tinode.conf');
+    const cluster_config = { nodes: [...NODES, 'four'].map((name) => ({ name })), failover: { enabled: true, heartbeat: HEARTBEAT, node_fail_after: FAIL_AFTER }, nats_url: nats.url, nats_prefix: 'tinode_t' };
+    writeFileSync(conf, JSON.stringify({ cluster_config }));
+    await login('carol', 'two');
+    await new Promise((r) => setTimeout(r, 5 * HEARTBEAT));
+    try {
+      const table = await runTinode(['cluster', 'status', '--config', conf]);
+      // A configured node that never ran: the status says so and exits 1.
+      expect(table.code, table.stderr).toBe(1);
+      for (const n of NODES) expect(table.stdout).toMatch(new RegExp(`^${n}\\s+live\\s`, 'm'));
+      expect(table.stdout).toMatch(/^four\s+down \(never seen\)/m);
+      expect(table.stderr).toMatch(/3 of 4 nodes live/);
+      const json = await runTinode(['cluster', 'status', '--config', conf, '--json']);
+      const nodesSeen = JSON.parse(json.stdout) as { name: string; live: boolean; record: { load: { sessions: number; topics: number }; pid: number } | null }[];
+      expect(nodesSeen.map((n) => [n.name, n.live])).toEqual([['four', false], ['one', true], ['three', true], ['two', true]]);
+      // Carol's session on node two is counted there.
+      expect(nodesSeen.find((n) => n.name === 'two')?.record?.load.sessions).toBeGreaterThan(0);
+      expect(nodesSeen.find((n) => n.name === 'one')?.record?.pid).toBe(process.pid);
+      // The reference's cluster figures in /debug/vars, for its monitoring exporter.
+      const vars = (await (await fetch(`http://${nodes.get('two')!.host}/debug/vars`)).json()) as Record<string, number>;
+      expect([vars.TotalClusterNodes, vars.LiveClusterNodes]).toEqual([3, 3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
