@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ring } from '../../server/cluster/ring.js';
 import { runTinode } from '../helpers/cli.js';
@@ -9,6 +10,7 @@ import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { TestNats } from '../helpers/nats.js';
 import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { listenPlugin, pluginService } from '../helpers/plugin-server.js';
 import { ProcessClient } from '../helpers/tinode-process.js';
 
 /**
@@ -36,7 +38,25 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
   /** When the last packet reached a tinode-sdk client (they send receipts a moment later). */
   let lastPacketAt = 0;
 
+  /** Messages the plugin heard of (every node is configured with it): each should come once. */
+  const heard: string[] = [];
+  let plugin: grpc.Server;
+
   beforeAll(async () => {
+    plugin = new grpc.Server();
+    const ok = (_call: unknown, cb: (err: null, res: object) => void) => cb(null, {});
+    plugin.addService(pluginService(), {
+      FireHose: (_call: unknown, cb: (err: null, res: object) => void) => cb(null, { status: 'CONTINUE' }),
+      Find: (_call: unknown, cb: (err: null, res: object) => void) => cb(null, { status: 'CONTINUE' }),
+      Account: ok,
+      Topic: ok,
+      Subscription: ok,
+      Message: (call: { request: { msg?: { content?: Uint8Array } } }, cb: (err: null, res: object) => void) => {
+        heard.push(Buffer.from(call.request.msg?.content ?? []).toString());
+        cb(null, {});
+      },
+    });
+    const pluginPort = await listenPlugin(plugin);
     nats = await TestNats.start();
     db = newTestDb(kind);
     const init = await runTinode(['init-db', '--db', db.url, '--data', 'sample']);
@@ -49,7 +69,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
         nats_url: nats.url,
         nats_prefix: 'tinode_t',
       };
-      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0, max_sessions_per_address: 1000 }, acc_validation: { email: { required: [] } }, max_subscriber_count: 400 }, db.url, { pingMs: 60_000 }));
+      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0, max_sessions_per_address: 1000 }, acc_validation: { email: { required: [] } }, max_subscriber_count: 400, plugins: [{ enabled: true, name: 'count', timeout: 60_000, filters: { message: 'C' }, service_addr: `tcp://127.0.0.1:${pluginPort}` }] }, db.url, { pingMs: 60_000 }));
     }
     await untilCluster('every node sees three', () => [...nodes.values()].every((n) => n.server.ctx.clusterSize() === 3));
   }, 60_000);
@@ -63,6 +83,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     for (const n of nodes.values()) await n.close();
     await nats?.stop();
     await db?.drop();
+    plugin?.forceShutdown();
   }, 60_000);
 
   async function login(name: string, node: string): Promise<User> {
@@ -122,6 +143,42 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
         }
       }
     }
+    // The plugin heard of each message once, from the topic's node alone.
+    await until(() => names.every((n) => heard.filter((h) => h.startsWith(`"${n} `)).length === PER), 5000, 'the plugin to hear every message');
+    for (const [i, n] of names.entries()) for (let k = 0; k < PER; k++) expect(heard.filter((h) => h === JSON.stringify(`${n} ${k}`)), `${i}`).toHaveLength(1);
+  }, 60_000);
+
+  it('relays receipts and typing across nodes, deletes messages and the topic for members on every node', async () => {
+    const alice = await login('alice', 'one');
+    const bob = await login('bob', 'two');
+    const carol = await login('carol', 'three');
+    const grp = alice.c.getTopic(alice.c.newGroupTopicName(false));
+    expect((await grp.subscribe(undefined, { desc: { public: { fn: 'notes' }, defacs: { auth: 'JRWPS' } } })).code).toBe(200);
+    const name = grp.name;
+    const bt = bob.c.getTopic(name);
+    const ct = carol.c.getTopic(name);
+    for (const t of [bt, ct]) expect((await t.subscribe()).code).toBe(200);
+    expect(await publishOk(grp, 'one')).toBe(1);
+    expect(await publishOk(bt, 'two')).toBe(2);
+    await until(() => dataOf(carol, name).length === 2, 5000, 'two messages at carol');
+    const infoOf = (u: User) => u.log.flatMap((p) => ((p as { info?: Rec }).info?.topic === name ? [(p as { info: Rec }).info] : []));
+    // Carol (node three) reads and types; alice (one) and bob (two) hear it.
+    ct.noteRead(2);
+    ct.noteKeyPress();
+    for (const u of [alice, bob]) {
+      await until(() => infoOf(u).some((i) => i.what === 'read' && i.seq === 2 && i.from === carol.uid), 5000, `read receipt at ${u.node}`);
+      await until(() => infoOf(u).some((i) => i.what === 'kp' && i.from === carol.uid), 5000, `typing at ${u.node}`);
+    }
+    // Alice deletes message 1 for everyone: bob and carol are told.
+    expect((await grp.delMessagesList([1], true)).code).toBe(200);
+    const presOf = (u: User) => u.log.flatMap((p) => (p.pres?.topic === name ? [p.pres] : []));
+    for (const u of [bob, carol]) await until(() => presOf(u).some((p) => p.what === 'del'), 5000, `deletion at ${u.node}`);
+    // The owner deletes the topic: the members on the other nodes are evicted from it.
+    expect((await grp.delTopic(true))?.code).toBe(200);
+    for (const u of [bob, carol]) {
+      await until(() => u.log.some((p) => p.ctrl?.topic === name && p.ctrl.code === 205), 5000, `eviction at ${u.node}`);
+    }
+    for (const n of nodes.values()) expect(n.server.hub.get(name)).toBeUndefined();
   }, 60_000);
 
   it('serves p2p between nodes, with presence: the peer on another node comes online and messages go both ways', async () => {

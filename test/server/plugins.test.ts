@@ -1,8 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { listenPlugin as listen, pluginService } from '../helpers/plugin-server.js';
 import { RawClient, type Json } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -23,18 +21,6 @@ const clients: RawClient[] = [];
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const parse = (b: unknown) => (b ? (JSON.parse(Buffer.from(b as Uint8Array).toString()) as unknown) : undefined);
-
-function pluginService(): grpc.ServiceDefinition {
-  const def = protoLoader.loadSync(join(ROOT, 'proto', 'model.proto'), { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { pbx: { Plugin: { service: grpc.ServiceDefinition } } };
-  return pkg.pbx.Plugin.service;
-}
-
-function listen(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-  );
-}
 
 type Cb = (err: grpc.ServiceError | null, res?: Pb) => void;
 
