@@ -214,7 +214,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     expect(before.every((n) => n > 0)).toBe(true);
     const killedAt = Date.now();
     procs.get(victim)!.child.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, HEARTBEAT * FAIL_AFTER + 6000));
+    await new Promise((r) => setTimeout(r, HEARTBEAT * FAIL_AFTER + 3500));
     stopped = true;
     await Promise.all(pumps);
 
@@ -259,11 +259,11 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     await relay!.cut();
     await waitFor('node three not ready', async () => (await ready('three')).status === 503);
     expect((await ready('three')).body.cluster).toMatch(/disconnected|writes failing/);
-    await new Promise((r) => setTimeout(r, HEARTBEAT * FAIL_AFTER + 4000));
+    await new Promise((r) => setTimeout(r, HEARTBEAT * FAIL_AFTER + 2500));
     const restoredAt = Date.now();
     await relay!.open();
     await waitFor('node three ready again', async () => (await ready('three')).status === 200);
-    await new Promise((r) => setTimeout(r, 5000));
+    await new Promise((r) => setTimeout(r, 3500));
     stopped = true;
     await Promise.all(pumps);
 
@@ -298,9 +298,9 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
       await startNode(node);
       down.delete(node);
       await waitFor(`${node} ready`, async () => (await ready(node)).status === 200);
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 500));
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 1500));
     stopped = true;
     await Promise.all(pumps);
     for (const m of members) expect(m.reconnects, `${m.name} moved when its node restarted`).toBeGreaterThan(0);
