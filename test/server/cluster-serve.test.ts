@@ -10,8 +10,9 @@ import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { TestNats } from '../helpers/nats.js';
 import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { nodeClient } from '../helpers/grpc.js';
 import { listenPlugin, pluginService } from '../helpers/plugin-server.js';
-import { ProcessClient } from '../helpers/tinode-process.js';
+import { login as rawLogin, ProcessClient } from '../helpers/tinode-process.js';
 
 /**
  * Three `tinode serve` nodes on one database and one NATS, tinode-sdk clients spread over them:
@@ -283,6 +284,38 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     for (const m of raw) expect(rawData(m.c), `member on ${m.node}`).toEqual(all);
     expect(sdk.length + raw.length).toBe(300);
   }, 120_000);
+
+  it('serves a channel whose readers sit on other nodes', async () => {
+    const owner = await rawLogin(nodes.get('one')!.host, 'alice');
+    const made = (await owner.ask({ sub: { id: 'c', topic: 'nchCluster', set: { desc: { public: { fn: 'news' } } } } })).ctrl!;
+    expect(made.code).toBe(200);
+    const chn = String(made.topic).replace(/^grp/, 'chn');
+    const readers = await Promise.all(['bob', 'carol', 'dave'].map((n, i) => rawLogin(nodes.get(NODES[(i + 1) % 3]!)!.host, n)));
+    rawOpen.push(owner, ...readers);
+    for (const r of readers) expect((await r.ask({ sub: { id: 'r', topic: chn } })).ctrl?.code).toBe(200);
+    for (let k = 0; k < 3; k++) expect((await owner.ask({ pub: { id: `p${k}`, topic: String(made.topic), content: `news ${k}` } })).ctrl?.code).toBe(202);
+    for (const r of readers) {
+      await until(() => r.inbox.filter((f) => f.data?.topic === chn).length === 3, 5000, 'three items for a reader');
+      expect(r.inbox.filter((f) => f.data?.topic === chn).map((f) => [f.data!.seq, f.data!.content])).toEqual([[1, 'news 0'], [2, 'news 1'], [3, 'news 2']]);
+      // A reader cannot publish.
+      expect((await r.ask({ pub: { id: 'no', topic: chn, content: 'mine' } })).ctrl?.code).toBe(403);
+    }
+  });
+
+  it('tells gRPC clients in {hi} how many nodes the cluster has live', async () => {
+    const client = nodeClient(nodes.get('three')!.server.grpcAddr!);
+    const stream = client.MessageLoop();
+    try {
+      const answer = new Promise<Record<string, unknown>>((resolve) => stream.once('data', resolve));
+      stream.write({ hi: { id: 'h', ver: '0.25.3', user_agent: 'cluster-test' } });
+      const ctrl = (await answer).ctrl as { code: number; params: Record<string, Uint8Array> };
+      expect(ctrl.code).toBe(201);
+      expect(JSON.parse(Buffer.from(ctrl.params.clusterSize!).toString())).toBe(3);
+    } finally {
+      stream.end();
+      client.close();
+    }
+  });
 
   it('lists the nodes with tinode cluster status: live, their sessions and topics', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tinode-cluster-status-'));
