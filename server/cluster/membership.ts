@@ -276,9 +276,16 @@ export class Membership {
     this.recompute();
   }
 
-  private writeFailed(err: unknown): void {
+  private async writeFailed(err: unknown): Promise<void> {
     const text = err instanceof Error ? err.message : String(err);
     if (/wrong last sequence/i.test(text)) {
+      // A heartbeat that timed out here may have been written after all (a busy node): the record
+      // is still ours if it holds this process's instance, and the next write takes its revision.
+      const now = await this.#kv.get(this.#key).catch(() => null);
+      if (now && now.operation === 'PUT' && now.length > 0 && now.json<MemberRecord>().instance === this.#record.instance) {
+        this.#revision = now.revision;
+        return;
+      }
       // Someone else wrote our record: the watch tells who; until then this node is out.
       this.setNotReady('name taken');
       return;
