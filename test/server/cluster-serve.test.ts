@@ -12,7 +12,8 @@ import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { nodeClient } from '../helpers/grpc.js';
 import { listenPlugin, pluginService } from '../helpers/plugin-server.js';
-import { login as rawLogin, ProcessClient } from '../helpers/tinode-process.js';
+import { b64, login as rawLogin, ProcessClient } from '../helpers/tinode-process.js';
+import { FakeFcm } from '../helpers/fake-fcm.js';
 
 /**
  * Three `tinode serve` nodes on one database and one NATS, tinode-sdk clients spread over them:
@@ -42,6 +43,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
   /** Messages the plugin heard of (every node is configured with it): each should come once. */
   const heard: string[] = [];
   let plugin: grpc.Server;
+  let fcm: FakeFcm;
 
   beforeAll(async () => {
     plugin = new grpc.Server();
@@ -58,6 +60,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
       },
     });
     const pluginPort = await listenPlugin(plugin);
+    fcm = await FakeFcm.start();
     nats = await TestNats.start();
     db = newTestDb(kind);
     const init = await runTinode(['init-db', '--db', db.url, '--data', 'sample']);
@@ -70,7 +73,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
         nats_url: nats.url,
         nats_prefix: 'tinode_t',
       };
-      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0, max_sessions_per_address: 1000 }, acc_validation: { email: { required: [] } }, max_subscriber_count: 400, plugins: [{ enabled: true, name: 'count', timeout: 60_000, filters: { message: 'C' }, service_addr: `tcp://127.0.0.1:${pluginPort}` }] }, db.url, { pingMs: 60_000 }));
+      nodes.set(self, await startTestServer({ cluster_config, limits: { publish_rate: 0, max_sessions_per_address: 1000 }, acc_validation: { email: { required: [] } }, max_subscriber_count: 400, plugins: [{ enabled: true, name: 'count', timeout: 60_000, filters: { message: 'C' }, service_addr: `tcp://127.0.0.1:${pluginPort}` }], push: fcm.pushConfig() }, db.url, { pingMs: 60_000 }));
     }
     await untilCluster('every node sees three', () => [...nodes.values()].every((n) => n.server.ctx.clusterSize() === 3));
   }, 60_000);
@@ -85,6 +88,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     await nats?.stop();
     await db?.drop();
     plugin?.forceShutdown();
+    fcm?.close();
   }, 60_000);
 
   async function login(name: string, node: string): Promise<User> {
@@ -284,6 +288,25 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     for (const m of raw) expect(rawData(m.c), `member on ${m.node}`).toEqual(all);
     expect(sdk.length + raw.length).toBe(300);
   }, 120_000);
+
+  it('pushes a message to an away user once, whichever node the sender and the device were on', async () => {
+    // Bob registers a device on node two and goes away.
+    const device = await ProcessClient.open(nodes.get('two')!.host);
+    await device.ask({ hi: { id: 'h', ver: '0.25.3', ua: 'cluster-push', dev: 'cluster-device' } });
+    const logged = (await device.ask({ login: { id: 'l', scheme: 'basic', secret: b64('bob:bob123') } })).ctrl!;
+    expect(logged.code).toBe(200);
+    const bob = String((logged.params as { user: string }).user);
+    device.ws.terminate();
+    // Alice, on node one, writes to him in their p2p topic (served wherever the ring says).
+    const alice = await rawLogin(nodes.get('one')!.host, 'alice');
+    rawOpen.push(alice);
+    expect((await alice.ask({ sub: { id: 's', topic: bob } })).ctrl?.code).toBe(200);
+    expect((await alice.ask({ pub: { id: 'p', topic: bob, content: 'ping across' } })).ctrl?.code).toBe(202);
+    await until(() => fcm.sends.some((m) => m.token === 'cluster-device' && m.data.content === 'ping across'), 5000, 'the push');
+    // One push, not one per node.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(fcm.sends.filter((m) => m.token === 'cluster-device' && m.data.content === 'ping across')).toHaveLength(1);
+  });
 
   it('serves a channel whose readers sit on other nodes', async () => {
     const owner = await rawLogin(nodes.get('one')!.host, 'alice');

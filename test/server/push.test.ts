@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUserId } from '../../src/model/uid.js';
 import { ROOT } from '../helpers/cli.js';
+import { FakeFcm } from '../helpers/fake-fcm.js';
 import { RawClient } from '../helpers/raw.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -76,68 +75,12 @@ describe('the stdout handler', () => {
 });
 
 describe('the fcm handler', () => {
-  let fake: Server;
+  let fake: FakeFcm;
   let srv: TestServer;
-  const sends: { token: string; data: Record<string, string>; apns: { payload: { aps: { badge: number } } } }[] = [];
-  let tokenRequests = 0;
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   beforeAll(async () => {
-    fake = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        if (req.url === '/token') {
-          // The service account's JWT must verify with its public key.
-          const assertion = new URLSearchParams(body).get('assertion') ?? '';
-          const [h, c, s] = assertion.split('.');
-          const ok = createVerify('RSA-SHA256').update(`${h}.${c}`).verify(publicKey, Buffer.from(s ?? '', 'base64url'));
-          const claims = JSON.parse(Buffer.from(c ?? '', 'base64url').toString()) as { iss: string; scope: string };
-          if (!ok || claims.iss !== 'pusher@test-project.iam.gserviceaccount.com' || !claims.scope.includes('firebase.messaging')) {
-            res.writeHead(401).end('{"error":"invalid_grant"}');
-            return;
-          }
-          tokenRequests++;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'ya29.fake', expires_in: 3600, token_type: 'Bearer' }));
-          return;
-        }
-        if (req.url === '/v1/projects/test-project/messages:send' && req.headers.authorization === 'Bearer ya29.fake') {
-          const { message } = JSON.parse(body) as { message: (typeof sends)[number] };
-          sends.push(message);
-          if (message.token === 'stale-device') {
-            res.writeHead(404, { 'content-type': 'application/json' }).end(
-              JSON.stringify({ error: { code: 404, status: 'NOT_FOUND', details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }] } }),
-            );
-            return;
-          }
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"name":"projects/test-project/messages/1"}');
-          return;
-        }
-        res.writeHead(403).end();
-      });
-    });
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
-    const port = (fake.address() as { port: number }).port;
-    srv = await startTestServer({
-      push: [
-        {
-          name: 'fcm',
-          config: {
-            enabled: true,
-            project_id: 'test-project',
-            endpoint: `http://127.0.0.1:${port}`,
-            credentials: {
-              type: 'service_account',
-              project_id: 'test-project',
-              private_key_id: 'k1',
-              private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-              client_email: 'pusher@test-project.iam.gserviceaccount.com',
-              token_uri: `http://127.0.0.1:${port}/token`,
-            },
-          },
-        },
-      ],
-    });
+    fake = await FakeFcm.start();
+    srv = await startTestServer({ push: fake.pushConfig() });
   });
 
   afterAll(async () => {
@@ -154,12 +97,12 @@ describe('the fcm handler', () => {
     await a.reply({ sub: { id: 's', topic: bob } });
     const sent = await a.reply({ pub: { id: 'p', topic: bob, content: 'ping' } });
     const seq = String((sent.ctrl?.params as { seq: number }).seq);
-    const fresh = await until(() => sends.find((m) => m.token === 'fresh-device'), 'a send to the fresh device');
+    const fresh = await until(() => fake.sends.find((m) => m.token === 'fresh-device'), 'a send to the fresh device');
     // Bob sees the p2p topic as alice's id.
     expect(fresh.data).toMatchObject({ what: 'msg', topic: alice, xfrom: alice, seq, content: 'ping' });
     expect(fresh.data).not.toHaveProperty('silent');
     expect(fresh.apns.payload.aps.badge).toBeGreaterThanOrEqual(1);
-    await until(() => sends.find((m) => m.token === 'stale-device'), 'a send to the stale device');
+    await until(() => fake.sends.find((m) => m.token === 'stale-device'), 'a send to the stale device');
     const bobId = parseUserId(bob);
     const end = Date.now() + 3000;
     let left: string[] = [];
@@ -169,6 +112,6 @@ describe('the fcm handler', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(left).toEqual(['fresh-device']);
-    expect(tokenRequests).toBe(1);
+    expect(fake.tokenRequests).toBe(1);
   });
 });
