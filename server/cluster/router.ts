@@ -114,7 +114,8 @@ export class ClusterRouter implements TopicRouter {
   async join(req: Request<SubMsg>): Promise<void> {
     await this.pending(req.sess, req.rcptTo);
     const node = await this.forward('join', req);
-    if (req.sess.subs.has(req.rcptTo)) {
+    // (A session that ended meanwhile keeps no record: its detach has run.)
+    if (req.sess.subs.has(req.rcptTo) && !req.sess.isEnded) {
       const target = req.target?.kind === 'new' ? resolveTopic(req.rcptTo, req.asUser, true) : req.target;
       const original = req.target?.kind === 'new' ? req.rcptTo : req.original;
       this.origin(req.sess).topics.set(req.rcptTo, { node, original, asUser: req.asUser, authLvl: req.authLvl, target });
