@@ -62,15 +62,20 @@ export async function startNats(url: string | null): Promise<BenchNats> {
 
 let starts = 0;
 
+/** `failover.heartbeat` (ms) and `failover.node_fail_after` (heartbeats) of the cluster. */
+export interface Failover {
+  heartbeat: number;
+  nodeFailAfter: number;
+}
+
 /** Writes the config of an N-node cluster next to the bench's config; returns its path. */
-function clusterConfig(configPath: string, names: string[], natsUrl: string): string {
+function clusterConfig(configPath: string, names: string[], natsUrl: string, failover: Failover): string {
   const base = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
   const conf = {
     ...base,
     cluster_config: {
       nodes: names.map((name) => ({ name })),
-      // The defaults: a heartbeat every 100 ms, a node gone after 16 missed.
-      failover: { enabled: true, heartbeat: 100, node_fail_after: 16 },
+      failover: { enabled: true, heartbeat: failover.heartbeat, node_fail_after: failover.nodeFailAfter },
       nats_url: natsUrl,
       nats_prefix: `bench_${process.pid}_${++starts}`,
     },
@@ -84,9 +89,9 @@ function clusterConfig(configPath: string, names: string[], natsUrl: string): st
  * Starts the N nodes at once (each says READY once it sees all N) and returns them as one target:
  * `pid`/`ws` are the first node's, `nodes` all of them.
  */
-export async function startCluster(n: number, natsUrl: string, opts: StartOptions): Promise<RunningTarget> {
+export async function startCluster(n: number, natsUrl: string, failover: Failover, opts: StartOptions): Promise<RunningTarget> {
   const names = Array.from({ length: n }, (_, i) => `node${i + 1}`);
-  const configPath = clusterConfig(opts.configPath, names, natsUrl);
+  const configPath = clusterConfig(opts.configPath, names, natsUrl, failover);
   const started = await Promise.allSettled(
     names.map((node) => startTarget('tinode', { ...opts, configPath, node, cpuProf: opts.cpuProf ? { dir: opts.cpuProf.dir, name: opts.cpuProf.name.replace(/\.cpuprofile$/, `-${node}.cpuprofile`) } : undefined })),
   );

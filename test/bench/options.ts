@@ -55,6 +55,9 @@ export interface Options {
   cluster: number;
   /** NATS of the cluster when there is no nats-server to start; null: the run's own. */
   nats: string | null;
+  /** The cluster's `failover.heartbeat` (ms) and `failover.node_fail_after` (heartbeats). */
+  heartbeat: number;
+  nodeFailAfter: number;
 }
 
 const HELP = `npm run bench -- [options]
@@ -122,6 +125,11 @@ Cluster mode:
                            and the per-node share (--sessions / N) on the single node. Every
                            process's database pool is max_open_conns ${CLUSTER_POOL} (the database's
                            max_connections is shared by N + 1 processes and the test suite)
+  --heartbeat MS           the cluster's failover.heartbeat, 500 (the server's default is 100)
+  --node-fail-after N      heartbeats missed before a node counts as gone, 20 (server: 16): with
+                           the server's 100 x 16 = 1.6 s, nodes that share two cores with the
+                           load and the database stall longer than that under 50,000 sessions,
+                           drop out of the cluster and stay out ("name taken", BENCHMARKS.md)
   --nats URL               the cluster's NATS; by default a nats-server of the run's own on a free
                            port (/usr/sbin/nats-server), else nats://127.0.0.1:4222
 `;
@@ -188,6 +196,8 @@ export function parseOptions(argv: string[]): Options | null {
       fresh: { type: 'boolean' },
       cluster: { type: 'string' },
       nats: { type: 'string' },
+      heartbeat: { type: 'string' },
+      'node-fail-after': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -254,6 +264,8 @@ export function parseOptions(argv: string[]): Options | null {
     fresh: v.fresh === true,
     cluster,
     nats: v.nats ?? null,
+    heartbeat: num(v.heartbeat, 500, 'heartbeat', 10),
+    nodeFailAfter: num(v['node-fail-after'], 20, 'node-fail-after', 2),
   };
   o.groupWindow = num(v['group-window'], Math.max(1, Math.round(10_000 / (o.groupPublishers * o.groupMembers))), 'group-window', 1);
   if (o.groupPublishers > o.groupMembers) {

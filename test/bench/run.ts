@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   let nats: BenchNats | null = null;
   if (opts.cluster > 0 && opts.targets.includes('cluster')) {
     nats = await startNats(opts.nats);
-    log(`cluster of ${opts.cluster} nodes on ${nats.url}${nats.own ? ' (a nats-server of this run)' : ''}`);
+    log(`cluster of ${opts.cluster} nodes on ${nats.url}${nats.own ? ' (a nats-server of this run)' : ''}, heartbeat ${opts.heartbeat} ms, a node gone after ${opts.nodeFailAfter} missed`);
   }
   // Runs in order: each a target process and the scenarios it serves. By default every scenario
   // gets fresh processes, relay then Tinode; with --reuse-target (the --quick default) one
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
         deflate: opts.deflate,
         cpuProf: opts.cpuProf && kind !== 'relay' ? { dir: profDir, name: `${kind}-${name}-${transport}.cpuprofile` } : undefined,
       };
-      target = kind === 'cluster' ? await startCluster(opts.cluster, nats!.url, start) : await startTarget(kind, start);
+      target = kind === 'cluster' ? await startCluster(opts.cluster, nats!.url, opts, start) : await startTarget(kind, start);
       const where = target.nodes.map((n) => `pid ${n.pid}, ws ${n.ws}${n.grpc ? `, gRPC ${n.grpc}` : ''}`).join('; ');
       log(`${kind === 'cluster' ? `cluster of ${target.nodes.length}` : kind} started (${where})`);
     } catch (e) {
@@ -95,7 +95,10 @@ async function main(): Promise<number> {
         try {
           const r = await SCENARIO_FNS[scenario]({ opts, data, target, transport, pool, log });
           results.push(r);
-          if (r.errors.length > 0) log(`  errors: ${r.errors.join('; ')}`);
+          if (r.errors.length > 0) {
+            log(`  errors: ${r.errors.join('; ')}`);
+            if (target.log.length > 0) log(`  ${kind} log (last lines):\n    ${target.log.slice(-12).join('\n    ')}`);
+          }
         } catch (e) {
           failures.push(`${scenario}/${kind}/${transport}: ${(e as Error).stack ?? String(e)}`);
           log(`  failed: ${(e as Error).stack ?? String(e)}`);
