@@ -55,8 +55,8 @@ export function renderTable(results: ScenarioResult[], checks: Check[], opts: Op
         const b = rel?.figures.find((x) => x.key === f.key);
         lines.push(`  ${pad(f.label, 34)}${pad(fmt(a), 16, true)}${pad(fmt(b), 16, true)}${pad(f.better === 'none' ? '' : ratio(a, b), 16, true)}`);
       }
-      for (const r of [tin, rel]) {
-        if (r && typeof r.params.perNode === 'string') lines.push(`  ${r.target === 'cluster' ? na : nb}: ${r.params.perNode}`);
+      for (const [r, name] of [[tin, na], [rel, nb]] as const) {
+        if (r && typeof r.params.perNode === 'string') lines.push(`  ${name}: ${r.params.perNode}`);
       }
       for (const r of [tin, rel]) {
         if (r && r.errors.length > 0) lines.push(`  ${r.target} errors: ${r.errors.slice(0, 3).join('; ')}`);

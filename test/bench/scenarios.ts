@@ -118,13 +118,14 @@ export async function sessionsScenario(ctx: Ctx): Promise<ScenarioResult> {
     const mem1 = memory(pids);
     const reports = await pool.report();
     const dropped = reports.reduce((a, x) => a + x.closed, 0);
-    const perNode = await nodeFigures(ctx.target);
-    ctx.log(`  per node: ${perNode.line}`);
+    // Cluster mode: what each node holds (without --cluster the table stays as it was).
+    const perNode = ctx.opts.cluster > 0 ? await nodeFigures(ctx.target) : { line: '', figures: [] };
+    if (perNode.line) ctx.log(`  per node: ${perNode.line}`);
     return {
       scenario: 'sessions',
       target: ctx.target.kind,
       transport: ctx.transport,
-      params: { sessions: n, nodes: ctx.target.nodes.length, workers: pool.size, concurrency: ctx.opts.concurrency, perNode: perNode.line },
+      params: { sessions: n, ...(ctx.opts.cluster > 0 ? { nodes: ctx.target.nodes.length } : {}), workers: pool.size, concurrency: ctx.opts.concurrency, ...(perNode.line ? { perNode: perNode.line } : {}) },
       errors: [...r.errors, ...reports.flatMap((x) => x.errors)].slice(0, 10),
       figures: [
         { key: 'attached', label: 'sessions attached', unit: '', value: r.ok, better: 'higher' },
@@ -146,7 +147,6 @@ export async function sessionsScenario(ctx: Ctx): Promise<ScenarioResult> {
 
 /** Per node: the sessions it says it holds (its expvar LiveSessions), its RSS and open files. */
 async function nodeFigures(t: RunningTarget): Promise<{ line: string; figures: Figure[] }> {
-  if (t.kind === 'relay') return { line: '-', figures: [] };
   const nodes = await Promise.all(t.nodes.map(async (n) => ({ live: await liveSessions(n.ws), rss: memory(n.pid).rss / MiB, fds: openFiles(n.pid) })));
   const line = nodes.map((x, i) => `#${i + 1} ${x.live} sessions, ${x.fds} fds, ${x.rss.toFixed(0)} MiB`).join('; ');
   const lives = nodes.map((x) => x.live);
@@ -265,7 +265,7 @@ export async function groupScenario(ctx: Ctx): Promise<ScenarioResult> {
     scenario: 'group',
     target: ctx.target.kind,
     transport: ctx.transport,
-    params: { members: m, nodes: ctx.target.nodes.length, publishers: p, pacedRate: opts.groupRate, window: opts.groupWindow, duration: opts.duration, size: opts.size },
+    params: { members: m, ...(ctx.opts.cluster > 0 ? { nodes: ctx.target.nodes.length } : {}), publishers: p, pacedRate: opts.groupRate, window: opts.groupWindow, duration: opts.duration, size: opts.size },
     errors: [...r.errors, ...paced.errors, ...max.errors].slice(0, 10),
     figures: [
       ...attachFigures(r),

@@ -40,7 +40,7 @@ export interface StartOptions {
   server: 'src' | 'dist';
   /** Write a CPU profile (server only) to this folder as `name` (on stop). */
   cpuProf?: { dir: string; name: string } | undefined;
-  /** Run as this node of the config's cluster (`--cluster-self`); from the sources only. */
+  /** Run as this node of the config's cluster (`--cluster-self`); from the sources it says READY once it sees every node, the compiled one once it listens. */
   node?: string | undefined;
 }
 
