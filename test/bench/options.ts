@@ -8,6 +8,9 @@ import { BENCH_DIR, type TargetKind } from './targets.js';
 export const SCENARIOS = ['sessions', 'group', 'p2p', 'history'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** The order scenarios run in: p2p last, since a server that falls behind there works off a backlog. */
+/** `max_open_conns` of every server process in cluster mode. */
+export const CLUSTER_POOL = 16;
+
 export const RUN_ORDER: readonly ScenarioName[] = ['sessions', 'history', 'group', 'p2p'];
 
 export interface Options {
@@ -48,6 +51,13 @@ export interface Options {
   out: string;
   workdir: string;
   fresh: boolean;
+  /** `--cluster N`: N nodes as one cluster against one node of the same config; 0: off. */
+  cluster: number;
+  /** NATS of the cluster when there is no nats-server to start; null: the run's own. */
+  nats: string | null;
+  /** The cluster's `failover.heartbeat` (ms) and `failover.node_fail_after` (heartbeats). */
+  heartbeat: number;
+  nodeFailAfter: number;
 }
 
 const HELP = `npm run bench -- [options]
@@ -105,6 +115,23 @@ Options (full run defaults; --quick values in brackets):
   --out FILE               results JSON (default test/bench/results/bench-results.json)
   --workdir DIR            where the bench database is kept (default $TMPDIR/tinode-bench)
   --fresh                  rebuild the bench database
+
+Cluster mode:
+  --cluster N              N tinode processes (at least 2) as one cluster on the --db database
+                           (MariaDB/MySQL or PostgreSQL; not SQLite), the sessions of every
+                           scenario dealt round robin over the nodes; the baseline is one tinode
+                           process on the same database (targets cluster,tinode, ratio
+                           cluster/single). The sessions scenario holds --sessions on the cluster
+                           and the per-node share (--sessions / N) on the single node. Every
+                           process's database pool is max_open_conns ${CLUSTER_POOL} (the database's
+                           max_connections is shared by N + 1 processes and the test suite)
+  --heartbeat MS           the cluster's failover.heartbeat, 500 (the server's default is 100)
+  --node-fail-after N      heartbeats missed before a node counts as gone, 20 (server: 16): with
+                           the server's 100 x 16 = 1.6 s, nodes that share two cores with the
+                           load and the database stall longer than that under 50,000 sessions,
+                           drop out of the cluster and stay out ("name taken", BENCHMARKS.md)
+  --nats URL               the cluster's NATS; by default a nats-server of the run's own on a free
+                           port (/usr/sbin/nats-server), else nats://127.0.0.1:4222
 `;
 
 function list<T extends string>(v: string, allowed: readonly T[], what: string): T[] {
@@ -167,6 +194,10 @@ export function parseOptions(argv: string[]): Options | null {
       out: { type: 'string' },
       workdir: { type: 'string' },
       fresh: { type: 'boolean' },
+      cluster: { type: 'string' },
+      nats: { type: 'string' },
+      heartbeat: { type: 'string' },
+      'node-fail-after': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -184,10 +215,21 @@ export function parseOptions(argv: string[]): Options | null {
   if (worker !== 'on' && worker !== 'off') {
     throw new Error(`--sqlite-worker must be on or off, not "${worker}"`);
   }
+  const cluster = num(v.cluster, 0, 'cluster', 0);
+  if (cluster !== 0 && (cluster < 2 || !Number.isInteger(cluster))) {
+    throw new Error(`--cluster must be a whole number of nodes, at least 2, not "${v.cluster}"`);
+  }
+  if (cluster > 0 && (!v.db || v.db.startsWith('sqlite:'))) {
+    throw new Error(
+      '--cluster needs a database every node reaches: --db mysql://root@127.0.0.1:3306/tinode_bench or postgres://postgres@127.0.0.1:5432/tinode_bench (SQLite is a file of one process: a cluster cannot share it)',
+    );
+  }
+  if (cluster === 0 && v.nats) throw new Error('--nats is for --cluster');
+  const kinds = cluster > 0 ? (['tinode', 'cluster'] as const) : (['relay', 'tinode'] as const);
   const o: Options = {
     quick: q,
     scenarios: v.scenarios ? list(v.scenarios, SCENARIOS, '--scenarios') : [...SCENARIOS],
-    targets: v.targets ? list(v.targets, ['relay', 'tinode'] as const, '--targets') : ['relay', 'tinode'],
+    targets: v.targets ? list(v.targets, kinds, '--targets') : [...kinds],
     transports: v.transport ? list(v.transport, ['ws', 'grpc'] as const, '--transport') : ['ws'],
     sessions: num(v.sessions, q ? 500 : 18000, 'sessions', 1),
     groupMembers: num(v['group-members'], q ? 200 : 1500, 'group-members', 2),
@@ -220,6 +262,10 @@ export function parseOptions(argv: string[]): Options | null {
     out: v.out ?? join(BENCH_DIR, 'results', 'bench-results.json'),
     workdir: v.workdir ?? join(tmpdir(), 'tinode-bench'),
     fresh: v.fresh === true,
+    cluster,
+    nats: v.nats ?? null,
+    heartbeat: num(v.heartbeat, 500, 'heartbeat', 10),
+    nodeFailAfter: num(v['node-fail-after'], 20, 'node-fail-after', 2),
   };
   o.groupWindow = num(v['group-window'], Math.max(1, Math.round(10_000 / (o.groupPublishers * o.groupMembers))), 'group-window', 1);
   if (o.groupPublishers > o.groupMembers) {

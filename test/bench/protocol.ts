@@ -53,7 +53,8 @@ export interface ReaderSpec {
 }
 
 export type ToWorker =
-  | { type: 'open'; target: Target; sessions: SessionSpec[]; concurrency: number; timeoutMs: number }
+  /** `targets`: the nodes of the target (one, or a cluster's); session `idx` goes to `targets[idx % length]`. */
+  | { type: 'open'; targets: Target[]; sessions: SessionSpec[]; concurrency: number; timeoutMs: number }
   | { type: 'load'; publishers: PublisherSpec[]; measureFrom: number; size: number }
   | { type: 'stop-load' }
   | { type: 'read'; readers: ReaderSpec[]; measureFrom: number }

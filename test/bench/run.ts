@@ -9,7 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseOptions, RUN_ORDER, type Options, type ScenarioName } from './options.js';
+import { startCluster, startNats, type BenchNats } from './cluster.js';
+import { CLUSTER_POOL, parseOptions, RUN_ORDER, type Options, type ScenarioName } from './options.js';
 import { now, type Transport } from './protocol.js';
 import { renderTable, targetChecks, type Check } from './report.js';
 import { SCENARIO_FNS, workerCount, type ScenarioResult } from './scenarios.js';
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   const dir = join(opts.workdir, `u${shape.users}-g${shape.groupMembers}-p${shape.pairs}-r${shape.historyReaders}-h${shape.historyMessages}`);
   if (opts.db) log(`database: ${opts.db}`);
   log(`bench: ${opts.quick ? 'quick run' : 'full run'}: ${opts.scenarios.join(', ')} over ${opts.transports.join(', ')}, targets ${opts.targets.join(', ')}`);
-  const data = await prepare(dir, shape, { sqliteSync: opts.sqliteSync, sqliteWorker: opts.sqliteWorker, db: opts.db, maxSubscribers: Math.max(128, opts.groupMembers + 10), wsCompression: opts.deflate }, opts.fresh, log);
+  const data = await prepare(dir, shape, { sqliteSync: opts.sqliteSync, sqliteWorker: opts.sqliteWorker, db: opts.db, maxSubscribers: Math.max(128, opts.groupMembers + 10), wsCompression: opts.deflate, maxOpenConns: opts.cluster > 0 ? CLUSTER_POOL : undefined }, opts.fresh, log);
   const results: ScenarioResult[] = [];
   const failures: string[] = [];
   const has = (s: string) => opts.scenarios.includes(s as Options['scenarios'][number]);
@@ -51,6 +52,11 @@ async function main(): Promise<number> {
   const pool = await WorkerPool.start(workerCount(opts, sockets));
   log(`${pool.size} load processes`);
   const profDir = join(dirname(opts.out), 'prof');
+  let nats: BenchNats | null = null;
+  if (opts.cluster > 0 && opts.targets.includes('cluster')) {
+    nats = await startNats(opts.nats);
+    log(`cluster of ${opts.cluster} nodes on ${nats.url}${nats.own ? ' (a nats-server of this run)' : ''}, heartbeat ${opts.heartbeat} ms, a node gone after ${opts.nodeFailAfter} missed`);
+  }
   // Runs in order: each a target process and the scenarios it serves. By default every scenario
   // gets fresh processes, relay then Tinode; with --reuse-target (the --quick default) one
   // process per target serves every scenario, which saves the start-ups.
@@ -68,14 +74,16 @@ async function main(): Promise<number> {
     let target;
     try {
       const name = run.scenarios.length === 1 ? run.scenarios[0] : 'all';
-      target = await startTarget(kind, {
+      const start = {
         configPath: data.configPath,
         server: opts.server,
         grpc: transport === 'grpc',
         deflate: opts.deflate,
-        cpuProf: opts.cpuProf && kind === 'tinode' ? { dir: profDir, name: `tinode-${name}-${transport}.cpuprofile` } : undefined,
-      });
-      log(`${kind} started (pid ${target.pid}, ws ${target.ws}${target.grpc ? `, gRPC ${target.grpc}` : ''})`);
+        cpuProf: opts.cpuProf && kind !== 'relay' ? { dir: profDir, name: `${kind}-${name}-${transport}.cpuprofile` } : undefined,
+      };
+      target = kind === 'cluster' ? await startCluster(opts.cluster, nats!.url, opts, start) : await startTarget(kind, start);
+      const where = target.nodes.map((n) => `pid ${n.pid}, ws ${n.ws}${n.grpc ? `, gRPC ${n.grpc}` : ''}`).join('; ');
+      log(`${kind === 'cluster' ? `cluster of ${target.nodes.length}` : kind} started (${where})`);
     } catch (e) {
       failures.push(`${run.scenarios.join(',')}/${kind}/${transport}: ${(e as Error).message}`);
       log(`${kind} could not start: ${(e as Error).message}`);
@@ -87,7 +95,10 @@ async function main(): Promise<number> {
         try {
           const r = await SCENARIO_FNS[scenario]({ opts, data, target, transport, pool, log });
           results.push(r);
-          if (r.errors.length > 0) log(`  errors: ${r.errors.join('; ')}`);
+          if (r.errors.length > 0) {
+            log(`  errors: ${r.errors.join('; ')}`);
+            if (target.log.length > 0) log(`  ${kind} log (last lines):\n    ${target.log.slice(-12).join('\n    ')}`);
+          }
         } catch (e) {
           failures.push(`${scenario}/${kind}/${transport}: ${(e as Error).stack ?? String(e)}`);
           log(`  failed: ${(e as Error).stack ?? String(e)}`);
@@ -95,13 +106,14 @@ async function main(): Promise<number> {
         } finally {
           await pool.reset().catch((e: unknown) => log(`  could not reset the load processes: ${String(e)}`));
         }
-        if (run.scenarios.length > 1) await waitIdle(target.pid, opts.settle);
+        if (run.scenarios.length > 1) await waitIdle(target.nodes.map((n) => n.pid), opts.settle);
       }
     } finally {
       await target.stop();
     }
   }
   await pool.close();
+  await nats?.stop();
   const checks: Check[] = targetChecks(results, opts);
   process.stdout.write('\n' + renderTable(results, checks, opts) + '\n');
   const out = {

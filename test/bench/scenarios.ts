@@ -2,7 +2,8 @@ import { Histogram } from './histogram.js';
 import type { Options, ScenarioName } from './options.js';
 import { now, type LoadReport, type OpenResult, type PublisherSpec, type ReaderSpec, type SessionSpec, type Target, type Transport } from './protocol.js';
 import type { BenchData } from './setup.js';
-import { cpuSeconds, memory, waitIdle, type RunningTarget, type TargetKind } from './targets.js';
+import { liveSessions } from './cluster.js';
+import { cpuSeconds, memory, openFiles, waitIdle, type RunningTarget, type TargetKind } from './targets.js';
 import { WorkerPool } from './workers.js';
 
 /**
@@ -41,8 +42,13 @@ export interface Ctx {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
-function targetOf(ctx: Ctx): Target {
-  return { ws: ctx.target.ws, grpc: ctx.target.grpc, transport: ctx.transport, deflate: ctx.opts.deflate };
+/** Where sessions connect: the target's nodes, session idx to node idx % N. */
+function targetsOf(ctx: Ctx): Target[] {
+  return ctx.target.nodes.map((n) => ({ ws: n.ws, grpc: n.grpc, transport: ctx.transport, deflate: ctx.opts.deflate }));
+}
+
+function pidsOf(t: RunningTarget): number[] {
+  return t.nodes.map((n) => n.pid);
 }
 
 /** Load processes needed: at least --workers, and one per --sockets-per-worker sockets. */
@@ -57,13 +63,13 @@ function deal<T extends { idx: number }>(items: T[], n: number): T[][] {
   return parts;
 }
 
-/** CPU use of the target and of the load workers over a phase, as % of one core. */
+/** CPU use of the target (all its nodes) and of the load workers over a phase, as % of one core. */
 class CpuMeter {
   private t0 = now();
   private s0: number;
   private w0: number;
   constructor(
-    private readonly pid: number,
+    private readonly pid: number[],
     private readonly pool: WorkerPool,
   ) {
     this.s0 = cpuSeconds(pid);
@@ -79,7 +85,8 @@ class CpuMeter {
 async function openSessions(ctx: Ctx, pool: WorkerPool, specs: SessionSpec[]): Promise<{ results: OpenResult[]; ok: number; failed: number; seconds: number; hist: Histogram; errors: string[] }> {
   const parts = deal(specs, pool.size);
   const t0 = now();
-  const results = await pool.open((i) => ({ type: 'open', target: targetOf(ctx), sessions: parts[i]!, concurrency: ctx.opts.concurrency, timeoutMs: ctx.opts.timeout * 1000 }));
+  const targets = targetsOf(ctx);
+  const results = await pool.open((i) => ({ type: 'open', targets, sessions: parts[i]!, concurrency: ctx.opts.concurrency, timeoutMs: ctx.opts.timeout * 1000 }));
   const ok = results.reduce((a, r) => a + r.ok, 0);
   const failed = results.reduce((a, r) => a + r.failed, 0);
   const end = Math.max(...results.map((r) => r.doneAt), t0 + 1);
@@ -89,28 +96,36 @@ async function openSessions(ctx: Ctx, pool: WorkerPool, specs: SessionSpec[]): P
   return { results, ok, failed, seconds: (end - t0) / 1000, hist, errors };
 }
 
-/** (a) MeLoadtest: sessions ramp up as fast as they are served; memory per session. */
+/**
+ * (a) MeLoadtest: sessions ramp up as fast as they are served; memory per session. In cluster
+ * mode the single node (the baseline) holds the per-node share of --sessions, the cluster all.
+ */
 export async function sessionsScenario(ctx: Ctx): Promise<ScenarioResult> {
-  const n = Math.min(ctx.opts.sessions, ctx.data.users.length);
+  const all = Math.min(ctx.opts.sessions, ctx.data.users.length);
+  const n = ctx.opts.cluster > 0 && ctx.target.kind === 'tinode' ? Math.ceil(all / ctx.opts.cluster) : all;
   const pool = ctx.pool;
+  const pids = pidsOf(ctx.target);
   {
     await sleep(500);
-    const mem0 = memory(ctx.target.pid);
-    const cpu = new CpuMeter(ctx.target.pid, pool);
+    const mem0 = memory(pids);
+    const cpu = new CpuMeter(pids, pool);
     const specs: SessionSpec[] = ctx.data.users.slice(0, n).map((user, idx) => ({ idx, user, subMe: true, topics: [] }));
     ctx.log(`  ${n} sessions over ${pool.size} load processes...`);
     const r = await openSessions(ctx, pool, specs);
     const load = cpu.read();
     ctx.log(`  ${r.ok} attached in ${r.seconds.toFixed(1)} s, ${r.failed} failed; holding ${ctx.opts.hold} s`);
     await sleep(ctx.opts.hold * 1000);
-    const mem1 = memory(ctx.target.pid);
+    const mem1 = memory(pids);
     const reports = await pool.report();
     const dropped = reports.reduce((a, x) => a + x.closed, 0);
+    // Cluster mode: what each node holds (without --cluster the table stays as it was).
+    const perNode = ctx.opts.cluster > 0 ? await nodeFigures(ctx.target) : { line: '', figures: [] };
+    if (perNode.line) ctx.log(`  per node: ${perNode.line}`);
     return {
       scenario: 'sessions',
       target: ctx.target.kind,
       transport: ctx.transport,
-      params: { sessions: n, workers: pool.size, concurrency: ctx.opts.concurrency },
+      params: { sessions: n, ...(ctx.opts.cluster > 0 ? { nodes: ctx.target.nodes.length } : {}), workers: pool.size, concurrency: ctx.opts.concurrency, ...(perNode.line ? { perNode: perNode.line } : {}) },
       errors: [...r.errors, ...reports.flatMap((x) => x.errors)].slice(0, 10),
       figures: [
         { key: 'attached', label: 'sessions attached', unit: '', value: r.ok, better: 'higher' },
@@ -124,9 +139,27 @@ export async function sessionsScenario(ctx: Ctx): Promise<ScenarioResult> {
         { key: 'per_session', label: 'memory per session', unit: 'KiB', value: (mem1.rss - mem0.rss) / 1024 / Math.max(1, r.ok), better: 'lower' },
         { key: 'server_cpu', label: 'server CPU during ramp', unit: '%', value: load.server, better: 'none' },
         { key: 'client_cpu', label: 'load generators CPU during ramp', unit: '%', value: load.workers, better: 'none' },
+        ...perNode.figures,
       ],
     };
   }
+}
+
+/** Per node: the sessions it says it holds (its expvar LiveSessions), its RSS and open files. */
+async function nodeFigures(t: RunningTarget): Promise<{ line: string; figures: Figure[] }> {
+  const nodes = await Promise.all(t.nodes.map(async (n) => ({ live: await liveSessions(n.ws), rss: memory(n.pid).rss / MiB, fds: openFiles(n.pid) })));
+  const line = nodes.map((x, i) => `#${i + 1} ${x.live} sessions, ${x.fds} fds, ${x.rss.toFixed(0)} MiB`).join('; ');
+  const lives = nodes.map((x) => x.live);
+  return {
+    line,
+    figures: [
+      { key: 'node_live_min', label: 'sessions held, fewest on a node', unit: '', value: Math.min(...lives), better: 'none' },
+      { key: 'node_live_max', label: 'sessions held, most on a node', unit: '', value: Math.max(...lives), better: 'none' },
+      { key: 'node_live_sum', label: 'sessions held, all nodes', unit: '', value: lives.reduce((a, x) => a + x, 0), better: 'higher' },
+      { key: 'node_fds_max', label: 'open files, most on a node', unit: '', value: Math.max(...nodes.map((x) => x.fds)), better: 'none' },
+      { key: 'node_rss_max', label: 'RSS, most on a node', unit: 'MiB', value: Math.max(...nodes.map((x) => x.rss)), better: 'none' },
+    ],
+  };
 }
 
 interface LoadFigures {
@@ -144,13 +177,13 @@ interface LoadFigures {
 /** Runs publishers for warmup + duration, stops them, waits for deliveries to drain. */
 async function runLoad(ctx: Ctx, pool: WorkerPool, pubs: PublisherSpec[]): Promise<LoadFigures> {
   // A phase starts on an idle target, not behind the backlog of the one before.
-  const waited = await waitIdle(ctx.target.pid, ctx.opts.settle);
+  const waited = await waitIdle(pidsOf(ctx.target), ctx.opts.settle);
   if (waited > 1) ctx.log(`  (waited ${waited.toFixed(1)} s for the ${ctx.target.kind} to work off its backlog)`);
   const parts = deal(pubs, pool.size);
   const measureFrom = now() + ctx.opts.warmup * 1000;
   await pool.all((i) => ({ type: 'load', publishers: parts[i]!, measureFrom, size: ctx.opts.size }));
   await sleep(ctx.opts.warmup * 1000);
-  const cpu = new CpuMeter(ctx.target.pid, pool);
+  const cpu = new CpuMeter(pidsOf(ctx.target), pool);
   await sleep(ctx.opts.duration * 1000);
   await pool.all({ type: 'stop-load' });
   const load = cpu.read();
@@ -232,7 +265,7 @@ export async function groupScenario(ctx: Ctx): Promise<ScenarioResult> {
     scenario: 'group',
     target: ctx.target.kind,
     transport: ctx.transport,
-    params: { members: m, publishers: p, pacedRate: opts.groupRate, window: opts.groupWindow, duration: opts.duration, size: opts.size },
+    params: { members: m, ...(ctx.opts.cluster > 0 ? { nodes: ctx.target.nodes.length } : {}), publishers: p, pacedRate: opts.groupRate, window: opts.groupWindow, duration: opts.duration, size: opts.size },
     errors: [...r.errors, ...paced.errors, ...max.errors].slice(0, 10),
     figures: [
       ...attachFigures(r),
@@ -286,7 +319,7 @@ export async function historyScenario(ctx: Ctx): Promise<ScenarioResult> {
   const measureFrom = now() + opts.warmup * 1000;
   await pool.all((i) => ({ type: 'read', readers: parts[i]!, measureFrom }));
   await sleep(opts.warmup * 1000);
-  const cpu = new CpuMeter(ctx.target.pid, pool);
+  const cpu = new CpuMeter(pidsOf(ctx.target), pool);
   await sleep(opts.duration * 1000);
   const seconds = (now() - measureFrom) / 1000;
   await pool.all({ type: 'stop-read' });

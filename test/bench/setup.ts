@@ -63,12 +63,14 @@ export interface ServerSettings {
   /** Largest group: the default 128 is far below the 1,500 members of scenario (b). */
   maxSubscribers: number;
   wsCompression: boolean;
+  /** The database pool of each server process (`max_open_conns`); absent: the adapter's default. */
+  maxOpenConns?: number | undefined;
 }
 
 function storeConfig(dbPath: string, s: ServerSettings): Record<string, unknown> {
   if (s.db) {
     const { adapter, config } = parseDbUrl(s.db, '--db');
-    if (adapter !== 'sqlite') return { use_adapter: adapter, adapters: { [adapter]: config } };
+    if (adapter !== 'sqlite') return { use_adapter: adapter, adapters: { [adapter]: s.maxOpenConns ? { ...config, max_open_conns: s.maxOpenConns } : config } };
   }
   return { use_adapter: 'sqlite', adapters: { sqlite: { path: dbPath, synchronous: s.sqliteSync, worker: s.sqliteWorker } } };
 }

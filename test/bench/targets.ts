@@ -10,13 +10,23 @@ import { fileURLToPath } from 'node:url';
  */
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type TargetKind = 'tinode' | 'relay';
+/** `cluster`: --cluster N nodes of Tinode (cluster.ts); `tinode` is then its one-node baseline. */
+export type TargetKind = 'tinode' | 'relay' | 'cluster';
 
-export interface RunningTarget {
-  kind: TargetKind;
+export interface TargetNode {
   pid: number;
   ws: string;
   grpc: string | null;
+}
+
+export interface RunningTarget {
+  kind: TargetKind;
+  /** The first (or only) node's. */
+  pid: number;
+  ws: string;
+  grpc: string | null;
+  /** Every process of the target: one, or a cluster's nodes (sessions are dealt round robin). */
+  nodes: TargetNode[];
   stop(): Promise<void>;
   /** Lines the process wrote to stderr (its log), the last 50. */
   log: string[];
@@ -30,10 +40,12 @@ export interface StartOptions {
   server: 'src' | 'dist';
   /** Write a CPU profile (server only) to this folder as `name` (on stop). */
   cpuProf?: { dir: string; name: string } | undefined;
+  /** Run as this node of the config's cluster (`--cluster-self`); from the sources it says READY once it sees every node, the compiled one once it listens. */
+  node?: string | undefined;
 }
 
 /** A free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -79,9 +91,10 @@ export async function startTarget(kind: TargetKind, opts: StartOptions): Promise
       // chosen here and polled.
       ports = { ws: await freePort(), grpc: await freePort() };
       args = [join(BENCH_DIR, '..', '..', 'bin', 'tinode'), 'serve', '--config', opts.configPath, '--listen', `127.0.0.1:${ports.ws}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, '--log-level', 'warn'];
+      if (opts.node) args.push('--cluster-self', opts.node);
     } else {
       nodeArgs.push('--import', 'tsx');
-      args = [join(BENCH_DIR, 'server-main.ts'), opts.configPath];
+      args = [join(BENCH_DIR, 'server-main.ts'), opts.configPath, ...(opts.node ? [opts.node] : [])];
     }
   } else {
     nodeArgs.push('--import', 'tsx');
@@ -105,6 +118,7 @@ export async function startTarget(kind: TargetKind, opts: StartOptions): Promise
     pid: child.pid!,
     ws,
     grpc,
+    nodes: [{ pid: child.pid!, ws, grpc }],
     log,
     stop: async () => {
       // A server behind on its work finishes it before exiting; the bench does not need that
@@ -155,15 +169,33 @@ function keepMainProfile(tmp: string, dest: string): void {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-/** Resident and peak resident memory of a process, in bytes. */
-export function memory(pid: number): { rss: number; hwm: number } {
+/** Resident and peak resident memory of processes (summed), in bytes. */
+export function memory(pids: number | number[]): { rss: number; hwm: number } {
+  const all = (Array.isArray(pids) ? pids : [pids]).map(memoryOf);
+  return { rss: all.reduce((a, m) => a + m.rss, 0), hwm: all.reduce((a, m) => a + m.hwm, 0) };
+}
+
+/** Open file descriptors of a process (sockets included). */
+export function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-/** CPU time (user + system) a process has used, in seconds. */
-export function cpuSeconds(pid: number): number {
+/** CPU time (user + system) processes have used, in seconds. */
+export function cpuSeconds(pids: number | number[]): number {
+  return Array.isArray(pids) ? pids.reduce((a, p) => a + cpuOf(p), 0) : cpuOf(pids);
+}
+
+function cpuOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at field 3.
@@ -175,15 +207,16 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * Waits (at most `seconds`) until a process uses under 10% of a core, that is until it has worked
+ * Waits (at most `seconds`) until a process (each of them, on average) uses under 10% of a core, that is until it has worked
  * off a backlog. Returns the seconds waited.
  */
-export async function waitIdle(pid: number, seconds: number): Promise<number> {
+export async function waitIdle(pids: number | number[], seconds: number): Promise<number> {
   const t0 = performance.now();
+  const n = Array.isArray(pids) ? pids.length : 1;
   while (performance.now() < t0 + seconds * 1000) {
-    const c0 = cpuSeconds(pid);
+    const c0 = cpuSeconds(pids);
     await new Promise((r) => setTimeout(r, 300));
-    if (cpuSeconds(pid) - c0 < 0.03) break;
+    if (cpuSeconds(pids) - c0 < 0.03 * n) break;
   }
   return (performance.now() - t0) / 1000;
 }

@@ -243,7 +243,7 @@ class Session implements FrameSink {
 const sessions = new Map<number, Session>();
 let ticker: NodeJS.Timeout | null = null;
 
-async function openAll(target: Target, specs: SessionSpec[], concurrency: number, timeoutMs: number): Promise<void> {
+async function openAll(targets: Target[], specs: SessionSpec[], concurrency: number, timeoutMs: number): Promise<void> {
   const hist = new Histogram();
   const errors = new Set<string>();
   let ok = 0;
@@ -256,7 +256,7 @@ async function openAll(target: Target, specs: SessionSpec[], concurrency: number
       const s = new Session(spec);
       const t0 = now();
       try {
-        await s.open(target, timeoutMs);
+        await s.open(targets[spec.idx % targets.length]!, timeoutMs);
         sessions.set(spec.idx, s);
         ok++;
         doneAt = now();
@@ -350,7 +350,7 @@ process.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'open':
-        void openAll(m.target, m.sessions, m.concurrency, m.timeoutMs).catch((e: unknown) => reply({ type: 'error', message: String(e) }));
+        void openAll(m.targets, m.sessions, m.concurrency, m.timeoutMs).catch((e: unknown) => reply({ type: 'error', message: String(e) }));
         break;
       case 'load':
         startLoad(m.publishers, m.measureFrom, m.size);
