@@ -189,7 +189,8 @@ export class TopicMaster {
   /** Another node serves this topic now: stop it here and refuse it until the ring changes. */
   async release(name: string): Promise<void> {
     this.#released.add(name);
-    await this.unload((n) => n === name);
+    // Mostly the topic is not live here (the asker cannot know): nothing to walk then.
+    if (this.#hub.get(name)) await this.unload((n) => n === name, [name]);
   }
 
   /** The ring changed: topics that are not this node's any more stop here. */
@@ -206,19 +207,23 @@ export class TopicMaster {
     await this.unload(() => true);
   }
 
-  private async unload(moved: (name: string) => boolean): Promise<string[]> {
+  /** Unloads the live topics `moved` picks (`only`: they can only be these, no need to walk all). */
+  private async unload(moved: (name: string) => boolean, only?: readonly string[]): Promise<string[]> {
     const names: string[] = [];
+    // The sessions of other nodes attached to what stops: the ones that may be left with nothing.
+    const affected = new Set<RemoteClient>();
     const unloaded = this.#hub.unloadMoved((name) => {
       if (!moved(name)) return false;
       this.#moving.add(name);
       names.push(name);
+      for (const c of this.#hub.get(name)?.sessions.keys() ?? []) if (c instanceof RemoteClient) affected.add(c);
       return true;
-    });
+    }, only);
     try {
       return await unloaded;
     } finally {
       for (const n of names) this.#moving.delete(n);
-      for (const entry of [...this.#remotes.values()]) this.forgetIfIdle(entry.client.node, entry.client);
+      for (const c of affected) this.forgetIfIdle(c.node, c);
     }
   }
 }

@@ -146,12 +146,14 @@ export class Hub implements TopicRouter, TopicHost {
 
   /**
    * Unloads the live topics `moved` says another node serves now (their sessions are detached
-   * without a word: they attach there). Settles when they have stopped.
+   * without a word: they attach there); `only` narrows the walk to these names. Settles when
+   * they have stopped.
    */
-  async unloadMoved(moved: (name: string) => boolean): Promise<string[]> {
+  async unloadMoved(moved: (name: string) => boolean, only?: readonly string[]): Promise<string[]> {
     const names: string[] = [];
     const stopping: Promise<void>[] = [];
-    for (const topic of [...this.topics.values()]) {
+    const candidates = only ? only.flatMap((n) => this.topics.get(n) ?? []) : [...this.topics.values()];
+    for (const topic of candidates) {
       if (moved(topic.name)) {
         this.topics.delete(topic.name);
         names.push(topic.name);
