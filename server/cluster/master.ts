@@ -40,11 +40,20 @@ export class TopicMaster {
   readonly #moving = new Set<string>();
   /** What goes to each other node's sessions, gathered. */
   readonly #outboxes = new Map<string, NodeOutbox>();
+  /** When the ring last changed (or the node started). */
+  #changedAt = performance.now();
+  /**
+   * How long after a ring change a node that served a topic before may still hold it: until then
+   * a topic that moved here is claimed before it loads.
+   */
+  readonly #settleMs: number;
   /** Set when the node is leaving: it serves nothing more. */
   #leaving = false;
 
-  constructor(self: string, hub: Hub, placement: Placement, membership: Membership, bus: NodeBus, log: Logger) {
+  constructor(self: string, hub: Hub, placement: Placement, membership: Membership, bus: NodeBus, log: Logger, failAfterMs: number) {
     this.#self = self;
+    // Every node notices a change within a failure period of it; twice that, and a margin.
+    this.#settleMs = 2 * failAfterMs + 5000;
     this.#hub = hub;
     this.#placement = placement;
     this.#membership = membership;
@@ -171,6 +180,11 @@ export class TopicMaster {
    * is still live). A node that does not answer in time leaves the topic unserved for now (503).
    */
   private async claim(name: string): Promise<void> {
+    if (performance.now() - this.#changedAt > this.#settleMs) {
+      // Long enough since the ring changed that every live node has let its moved topics go.
+      this.#claimed.clear();
+      return;
+    }
     if (this.#claimed.has(name)) return;
     const before = this.#previous.nodes.length > 0 ? this.#previous.get(name) : '';
     if (before !== '' && before !== this.#self && this.#membership.live.includes(before)) {
@@ -196,6 +210,7 @@ export class TopicMaster {
   /** The ring changed: topics that are not this node's any more stop here. */
   async ringChanged(before: Ring): Promise<string[]> {
     this.#previous = before;
+    this.#changedAt = performance.now();
     this.#released.clear();
     this.#claimed.clear();
     return this.unload((name) => !this.#placement.isLocal(name));

@@ -84,7 +84,7 @@ export class ClusterRouter implements TopicRouter {
     this.#log = log;
     this.#retryMs = s.failAfterMs + 2000;
     this.#bus = new NodeBus(membership.connection, { prefix: s.nats.prefix, self: s.self, requestTimeoutMs: 15_000 });
-    this.master = new TopicMaster(s.self, hub, placement, membership, this.#bus, log);
+    this.master = new TopicMaster(s.self, hub, placement, membership, this.#bus, log, s.failAfterMs);
     hub.routeVia((name, msg) => this.route(name, msg));
     this.#bus.listen(
       (data) => this.onRequest(data),
