@@ -35,13 +35,14 @@ class AttachedSet extends Set<string> {
  * to one node is gathered in its {@link NodeOutbox}.
  */
 export class RemoteClient implements Client {
-  sid: string;
-  uid: Uid;
-  authLvl: AuthLevel;
-  background: boolean;
-  userAgent: string;
-  lang: string;
-  countryCode: string;
+  readonly sid: string;
+  // Set by update(), from the constructor on.
+  uid!: Uid;
+  authLvl!: AuthLevel;
+  background!: boolean;
+  userAgent!: string;
+  lang!: string;
+  countryCode!: string;
   isEnded = false;
   readonly subs: Set<string>;
   readonly #out: NodeOutbox;
@@ -55,12 +56,7 @@ export class RemoteClient implements Client {
     moving: (name: string) => boolean,
   ) {
     this.sid = snap.sid;
-    this.uid = snap.uid;
-    this.authLvl = snap.authLvl;
-    this.background = snap.background;
-    this.userAgent = snap.userAgent;
-    this.lang = snap.lang;
-    this.countryCode = snap.countryCode;
+    this.update(snap);
     this.#out = out;
     const subs = new AttachedSet();
     subs.setListener((name, attached) => {
