@@ -20,8 +20,11 @@ export function warnIfNoChromium(): void {
   }
 }
 
-/** Headless Chromium that makes no requests of its own (updates, sync, QUIC probes). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium that makes no requests of its own (updates, sync, QUIC probes); `extraArgs`
+ * adds switches (a fake camera and microphone for calls, say).
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -35,8 +38,25 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--disable-default-apps',
       '--disable-extensions',
+      ...extraArgs,
     ],
   });
+}
+
+/**
+ * Collects what the page's Content-Security-Policy blocks: `securitypolicyviolation` events (with
+ * the directive and the blocked URL) and the console's "Refused to …" reports.
+ */
+export async function watchPolicy(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`console: ${m.text()}`);
+  });
+  await page.exposeFunction('reportPolicyViolation', (v: string) => violations.push(v));
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => window.reportPolicyViolation(e.effectiveDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
+  });
+  return violations;
 }
 
 /** A real PNG (the browser decodes it): a `w`×`h` RGB gradient, or random pixels with `noise` (making it large). */
