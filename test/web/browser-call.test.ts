@@ -12,12 +12,12 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * open; alice opens hers with bob and picks "Video call" in the chat's menu. Bob's page rings,
  * bob accepts, and the pages negotiate a WebRTC connection through the server's `{note
  * what=call}` → `{info what=call}` relay; with no ICE servers configured (`{hi}` gives
- * `iceServers: []`) the peers connect over the machine's own addresses. Both connections reach
- * `connected` (recorded by wrapping `RTCPeerConnection` in each page) and each page shows the
- * other's video. Alice hangs up: both pages leave the call panel, and both chats show the call
- * as finished with its duration, which the server stored as a replacement of the call message
- * (`head.webrtc` "finished", `head["webrtc-duration"]` in ms). Nothing the call does is blocked
- * by the page's Content-Security-Policy.
+ * `iceServers: []`) the peers connect over the machine's own addresses, loopback included. Both
+ * connections reach `connected` (recorded by wrapping `RTCPeerConnection` in each page) and each
+ * page shows the other's video. Alice hangs up: both pages leave the call panel, and both chats
+ * show the call as finished with its duration, which the server stored as a replacement of the
+ * call message (`head.webrtc` "finished", `head["webrtc-duration"]` in ms). Nothing the call
+ * does is blocked by the page's Content-Security-Policy.
  *
  * Without Chromium the test is skipped with a message, except in CI (env `CI` set). The
  * screenshot (both pages side by side, during the call) goes to test/web/out/tinodeweb-call.png,
@@ -31,8 +31,17 @@ const SCREENSHOT = process.env.TINODE_SCREENSHOT_CALL
   ? resolve(ROOT, process.env.TINODE_SCREENSHOT_CALL)
   : join(import.meta.dirname, 'out', 'tinodeweb-call.png');
 
-/** A camera and a microphone that need no device and no permission prompt. */
-const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+/**
+ * A camera and a microphone that need no device and no permission prompt; ICE candidates on the
+ * loopback interface too (Chromium leaves it out by default, so on a machine or in a container
+ * with nothing but `lo` the pages would find no candidates at all and never connect).
+ */
+const FAKE_MEDIA = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
 
 const VIEWPORT = { width: 800, height: 600 };
 
@@ -284,6 +293,36 @@ describe.skipIf(!haveChromium)('a video call in TinodeWeb', () => {
         expect(Math.floor(duration / 1000), 'the chats show the stored duration').toBe(shown.alice);
       } finally {
         raw.close();
+      }
+
+      // The relay: each page got the other's call events as {info what=call} for the call's seq, on
+      // its own name of the topic, from the other, with what the other sent.
+      const uidOf = (up: UserPage) =>
+        received(up)
+          .map((m) => m.ctrl?.params as { user?: string; authlvl?: string } | undefined)
+          .find((p) => p?.authlvl)?.user;
+      const aliceUid = uidOf(alice)!;
+      const bobUid = uidOf(bob)!;
+      expect(invite!.topic).toBe(bobUid);
+      for (const [up, other, otherUid, events] of [
+        [alice, bob, bobUid, ['ringing', 'accept', 'answer', 'ice-candidate']],
+        [bob, alice, aliceUid, ['offer', 'ice-candidate', 'hang-up']],
+      ] as const) {
+        const infos = received(up)
+          .filter((m) => m.info?.what === 'call')
+          .map((m) => m.info as { topic: string; from?: string; seq: number; event: string; payload?: unknown });
+        expect([...new Set(infos.map((i) => i.event))], `the call events ${up.user}'s page got`).toEqual(expect.arrayContaining([...events]));
+        for (const i of infos) {
+          expect(i, `${up.user}'s {info} ${i.event}`).toMatchObject({ topic: otherUid, seq });
+          if (i.event !== 'hang-up') expect(i.from, `${up.user}'s {info} ${i.event} is from ${other.user}`).toBe(otherUid);
+        }
+        const notes = sent(other)
+          .filter((m) => m.note?.what === 'call')
+          .map((m) => m.note as { event: string; payload?: unknown });
+        for (const event of ['offer', 'answer']) {
+          const note = notes.find((n) => n.event === event);
+          if (note) expect(infos.find((i) => i.event === event)?.payload, `the ${event} ${up.user}'s page got is the one ${other.user}'s sent`).toEqual(note.payload);
+        }
       }
 
       for (const up of [alice, bob]) {
