@@ -48,6 +48,7 @@ import type { HttpReplies } from './transport/types.js';
 import { WebsocketTransport } from './transport/websocket.js';
 import { EmailValidator, TelValidator, type EmailConfig, type TelConfig } from './validate/validators.js';
 import { loadWebApp } from './web/webapp.js';
+import { callSettings, type CallSettings } from './calls/settings.js';
 
 /**
  * The composition root: builds every part of the server from the config and starts listening.
@@ -232,7 +233,9 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   let plugins: Plugins;
   let push: Push;
   let media: Media | null;
+  let calls: CallSettings | null;
   try {
+    calls = callSettings(config.webrtc);
     plugins = Plugins.create(config.plugins, log);
     push = Push.create(config.push, store, log);
     media = Media.create(config.media, store, log, timings.mediaGcGraceMs);
@@ -258,7 +261,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   };
   const tags = { immutable, masked: new Set(config.masked_tags), alias: config.alias_tag.trim() };
   const p2pMode = config.p2p_delete_enabled ? MODE_CP2PD : MODE_CP2P;
-  const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode }, timings.topicIdleMs, timings.slowTaskMs);
+  const hub = new Hub({ store, log, plugins, push, auth, validators, requiredCreds: required, limits, tags, p2pMode, calls }, timings.topicIdleMs, timings.slowTaskMs);
   const sessions = new SessionRegistry<Session>();
   let clustered: RunningCluster | null = null;
   const closeStoreAndCluster = async () => {
@@ -311,6 +314,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
     requiredCreds: required,
     reqCredParam: Object.keys(reqCredParam).length > 0 ? reqCredParam : null,
     p2pMode,
+    calls,
     version,
     stats,
     shuttingDown: false,
@@ -449,6 +453,12 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   }
   if (webApp) {
     log.info(`web client: TinodeWeb ${webApp.version} at ${config.static_mount} (turn off with --no-webapp or "webapp": false)`);
+  }
+  if (calls) {
+    const ice = calls.iceServers.length;
+    log.info(`calls: on, ringing up to ${calls.timeoutSeconds} s, ${ice > 0 ? `${ice} ICE server(s)` : 'no ICE servers (peers connect directly: one machine or a LAN; set webrtc.ice_servers for calls across NATs)'}`);
+  } else {
+    log.info('calls: off (webrtc.enabled)');
   }
   let closing: Promise<void> | null = null;
   const close = () => {

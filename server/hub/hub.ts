@@ -211,8 +211,17 @@ export class Hub implements TopicRouter, TopicHost {
     }
   }
 
-  note(req: Request<NoteMsg>): Promise<void> {
-    return this.attached(req).note(req);
+  /**
+   * `{note}`: to the attached topic; from a client not attached (a receipt, a callee's device
+   * answering a call: the session side lets only these through), to the topic if it is live.
+   */
+  async note(req: Request<NoteMsg>): Promise<void> {
+    if (req.sess.subs.has(req.rcptTo)) {
+      await this.attached(req).note(req);
+      return;
+    }
+    const topic = this.topics.get(req.rcptTo);
+    if (topic && !topic.isStopping) await topic.note(req);
   }
 
   userAgentSeen(client: Client, uid: Uid): void {

@@ -64,6 +64,28 @@ export function fcmData(p: PushPayload, silent: boolean): Record<string, string>
   return data;
 }
 
+/** Seconds a push about a new call may wait for a device: after that the call has rung out anyway. */
+const CALL_PUSH_TTL = 10;
+
+/**
+ * A push about a call (`data.webrtc` set), as the reference sends it: delivered now or never
+ * (Android TTL 0, an iOS expiry of a few seconds), at the highest priority, with no alert: the app
+ * rings itself. A call starting is time-critical on iOS.
+ */
+export function callMessage(device: string, data: Record<string, string>, unread: number): Record<string, unknown> {
+  const started = data.webrtc === 'started';
+  return {
+    token: device,
+    data,
+    android: { priority: 'high', ttl: '0s' },
+    apns: {
+      headers: { 'apns-priority': '10', 'apns-expiration': String(Math.floor(Date.now() / 1000) + (started ? CALL_PUSH_TTL : 3600)) },
+      payload: { aps: { badge: unread, 'content-available': 1, 'mutable-content': 1, 'interruption-level': started ? 'critical' : 'time-sensitive' } },
+    },
+    webpush: { headers: { TTL: '0', Urgency: 'high' } },
+  };
+}
+
 export class FcmHandler implements PushHandler {
   readonly name = 'fcm';
   private token: { value: string; expires: number } | null = null;
@@ -129,16 +151,18 @@ export class FcmHandler implements PushHandler {
       const silent = r.delivered > 0;
       const data = fcmData(payload, silent);
       for (const device of r.devices) {
-        const message: Record<string, unknown> = {
-          token: device,
-          data,
-          android: { priority: 'high', ttl: `${this.ttlSeconds}s` },
-          apns: {
-            headers: { 'apns-priority': data.silent ? '5' : '10' },
-            payload: { aps: { badge: r.unread, 'content-available': 1, ...(data.silent ? {} : { alert: { title: payload.from, body: data.content ?? '' } }) } },
-          },
-          webpush: { headers: { TTL: String(this.ttlSeconds) } },
-        };
+        const message: Record<string, unknown> = data.webrtc
+          ? callMessage(device, data, r.unread)
+          : {
+              token: device,
+              data,
+              android: { priority: 'high', ttl: `${this.ttlSeconds}s` },
+              apns: {
+                headers: { 'apns-priority': data.silent ? '5' : '10' },
+                payload: { aps: { badge: r.unread, 'content-available': 1, ...(data.silent ? {} : { alert: { title: payload.from, body: data.content ?? '' } }) } },
+              },
+              webpush: { headers: { TTL: String(this.ttlSeconds) } },
+            };
         sends.push({ uid, device, message });
       }
     }

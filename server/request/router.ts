@@ -22,7 +22,10 @@ export interface TopicRouter {
   metaDetached(req: Request<GetMsg | SetMsg>): Promise<void>;
   /** `{del what="topic"}`, attached or not: the owner deletes it, members leave it. */
   deleteTopic(req: Request<DelMsg>): Promise<void>;
-  /** `{note}` to an attached topic; notes are never answered. */
+  /**
+   * `{note}` to an attached topic, or (receipts, a callee's answers to a call) to a live topic the
+   * client is not attached to; notes are never answered.
+   */
   note(req: Request<NoteMsg>): Promise<void>;
   /** The client made a request: its user agent counts as its user's latest. */
   userAgentSeen(client: Client, uid: Uid): void;

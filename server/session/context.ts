@@ -16,6 +16,7 @@ import type { AuthSchemes } from '../auth/scheme.js';
 import type { CredValidator } from '../validate/validator.js';
 import type { Store } from '../store/store.js';
 import type { TagPolicy } from '../../src/model/tags.js';
+import type { CallSettings } from '../calls/settings.js';
 
 /**
  * What the session side of a running server shares, built once by the composition root and
@@ -50,6 +51,8 @@ export interface ServerContext {
   readonly reqCredParam: Record<string, string[]> | null;
   /** Default p2p access: JRWPA, or JRWPAD with `p2p_delete_enabled`. */
   readonly p2pMode: number;
+  /** Calls as `{hi}` announces them (`iceServers`, `callTimeout`); null when they are off. */
+  readonly calls: CallSettings | null;
   /** Version and build strings for `{hi}`. */
   readonly version: { ver: string; build: string };
   /** Who may open sessions, and who may try to log in now. */

@@ -38,6 +38,11 @@ export async function handleHi(req: Request<HiMsg>): Promise<void> {
       reqCred: ctx.reqCredParam,
       msgDelAge: ctx.limits.msgDeleteAge,
     };
+    if (ctx.calls) {
+      // An empty list too: clients show the call buttons when the key is there.
+      params.iceServers = ctx.calls.iceServers;
+      params.callTimeout = ctx.calls.timeoutSeconds;
+    }
     if (sess.transport === 'grpc') {
       params.clusterSize = ctx.clusterSize();
     }

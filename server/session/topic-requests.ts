@@ -139,10 +139,15 @@ export async function handleNote(r: Request<NoteMsg>): Promise<void> {
     default:
       return;
   }
-  if (req.sess.subs.has(req.rcptTo)) {
+  if (req.sess.subs.has(req.rcptTo) || n.what === 'recv' || (n.what === 'call' && DETACHED_CALL_EVENTS.has(n.event ?? ''))) {
+    // Not attached: a receipt after fetching messages, or a callee's device answering a call,
+    // reach the topic if it is live (the router decides), as in the reference.
     await req.sess.ctx.hub.note(req);
-  } else if (n.what !== 'recv' && n.what !== 'call') {
+  } else if (n.what !== 'call') {
     // The reference answers this one note, without an id.
     req.sess.send(reply('attachFirst', '', req.original, req.ts));
   }
 }
+
+/** Call events a session may send to a topic it is not attached to: a callee's devices answering. */
+const DETACHED_CALL_EVENTS: ReadonlySet<string> = new Set(['ringing', 'accept', 'hang-up']);

@@ -2,7 +2,7 @@ import { MODE_DELETE, MODE_PRES, MODE_READ, MODE_WRITE } from '../../src/model/a
 import { userId, type Uid } from '../../src/model/uid.js';
 import type { DelMsg, GetMsg, GetOpts, PubMsg, SubMsg } from '../../src/wire/client-messages.js';
 import { ProtocolError } from '../../src/wire/protocol-error.js';
-import { reply } from '../../src/wire/replies.js';
+import { reply, type ReplyKind } from '../../src/wire/replies.js';
 import type { DataMsg, RangeMsg, ServerMessage } from '../../src/wire/server-messages.js';
 import { errorReply } from '../request/error-reply.js';
 import type { Request } from '../request/request.js';
@@ -11,6 +11,7 @@ import type { Message, QueryOpt, Range } from '../store/contract/types.js';
 import { fileIdFromUrl } from '../media/attachments.js';
 import { pushForData } from './conv-push.js';
 import type { ConvTopic } from './conversation.js';
+import { callRefusal, isCallStart, startCall } from './conv-calls.js';
 
 /** Messages of a conversation: publishing, history, deletion. */
 
@@ -35,8 +36,10 @@ const MAX_DELETE_COUNT = 1024;
 export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise<void> {
   const accepted: Accepted[] = [];
   let seq = t.lastId;
+  let callInBatch = false;
   for (const { req } of batch) {
-    const refusal = pubRefusal(t, req);
+    const refusal = pubRefusal(t, req, callInBatch);
+    if (!refusal && isCallStart(req)) callInBatch = true;
     if (refusal) {
       req.sess.send(reply(refusal, req.msg.id, t.nameFor(req), req.ts));
       continue;
@@ -77,24 +80,64 @@ export async function flushPublished(t: ConvTopic, batch: PendingPub[]): Promise
     }
   }
   for (const { req, msg } of saved) {
-    t.lastId = msg.seqId;
-    t.touched = msg.createdAt;
-    const pud = t.perUser.get(req.asUser);
-    if (pud) {
-      pud.readId = msg.seqId;
-      pud.recvId = msg.seqId;
-    }
+    stored(t, req.asUser, msg);
     if (req.msg.id) {
       req.sess.send(reply('accepted', req.msg.id, t.nameFor(req), req.ts, { seq: msg.seqId }));
     }
-    const data: DataMsg = { topic: req.original, from: userId(req.asUser), ts: req.ts, seq: msg.seqId, content: msg.content };
-    if (msg.head) data.head = msg.head;
-    t.presSubsOffline('msg', { seq: msg.seqId, actor: userId(req.asUser) }, { filterIn: MODE_READ }, true);
-    const out: ServerMessage = { data };
-    t.fanOut(out, { skipSid: req.msg.body.noecho ? req.sess.sid : undefined });
-    t.env.plugins.message(data);
-    t.env.push.send(pushForData(t, req.asUser, data));
+    announce(t, req.asUser, msg, req.original, req.msg.body.noecho ? req.sess.sid : undefined);
+    if (isCallStart(req)) startCall(t, req, msg);
   }
+}
+
+/**
+ * Stores and delivers a message the server writes in a user's name (a call's outcome), as a
+ * publication of that user would be. False when the store refused it (logged).
+ */
+export async function publishFromServer(t: ConvTopic, from: Uid, head: Record<string, unknown>, content: unknown): Promise<boolean> {
+  const now = new Date();
+  const msg: Message = { id: 0, createdAt: now, updatedAt: now, deletedAt: null, delId: 0, seqId: t.lastId + 1, topic: t.name, from, head, content };
+  try {
+    await t.env.store.messages.saveAll(t.name, [msg], readerOf(t));
+  } catch (err) {
+    t.env.log.warn(`topic ${t.name}: failed to save a message of the server: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+  stored(t, from, msg);
+  announce(t, from, msg, t.original(from), undefined);
+  return true;
+}
+
+/** A stored message moves the topic's seq; its sender has read it. */
+function stored(t: ConvTopic, from: Uid, msg: Message): void {
+  t.lastId = msg.seqId;
+  t.touched = msg.createdAt;
+  const pud = t.perUser.get(from);
+  if (pud) {
+    pud.readId = msg.seqId;
+    pud.recvId = msg.seqId;
+  }
+}
+
+/**
+ * Tells everyone of a stored message: `{pres msg}` to subscribers not attached, `{data}` to the
+ * attached sessions (but `skipSid`), plugins, push.
+ */
+function announce(t: ConvTopic, from: Uid, msg: Message, original: string, skipSid: string | undefined): void {
+  const data: DataMsg = { topic: original, from: userId(from), ts: msg.createdAt, seq: msg.seqId, content: msg.content };
+  if (msg.head) data.head = msg.head;
+  t.presSubsOffline('msg', { seq: msg.seqId, actor: userId(from) }, { filterIn: MODE_READ }, true);
+  const out: ServerMessage = { data };
+  t.fanOut(out, { skipSid });
+  t.env.plugins.message(data);
+  t.env.push.send(pushForData(t, from, data));
+}
+
+/** Whether a user can read the topic: a sender who can has read their own messages (marks move in the same commit). */
+function readerOf(t: ConvTopic): (uid: Uid) => boolean {
+  return (uid) => {
+    const pud = t.perUser.get(uid);
+    return pud !== undefined && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0;
+  };
 }
 
 interface Accepted {
@@ -111,10 +154,7 @@ interface Accepted {
 async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]> {
   const { messages } = t.env.store;
   // Senders who can read have read their own messages: their marks move in the same commit.
-  const canRead = (uid: Uid) => {
-    const pud = t.perUser.get(uid);
-    return pud !== undefined && (pud.modeWant & pud.modeGiven & MODE_READ) !== 0;
-  };
+  const canRead = readerOf(t);
   const fail = (a: Accepted, err: unknown) => a.req.sess.send(errorReply(err, a.req.msg.id, t.nameFor(a.req), a.req.ts));
   if (accepted.length === 0) {
     return [];
@@ -147,16 +187,17 @@ async function saveBatch(t: ConvTopic, accepted: Accepted[]): Promise<Accepted[]
 }
 
 /** Why a publication is refused, or null. */
-function pubRefusal(t: ConvTopic, req: Request<PubMsg>): 'permissionDenied' | 'locked' | 'notImplemented' | null {
+function pubRefusal(t: ConvTopic, req: Request<PubMsg>, callInBatch: boolean): ReplyKind | null {
   if (t.deleted || t.isStopping) {
     return 'locked';
   }
+  if (isCallStart(req)) {
+    // Calls off (501), not a p2p topic (403), a call already on (486), as the reference checks.
+    const refusal = callRefusal(t, callInBatch);
+    if (refusal) return refusal;
+  }
   if (t.cat !== 'sys' && (t.modeOf(req.asUser) & MODE_WRITE) === 0) {
     return 'permissionDenied';
-  }
-  if (req.msg.body.head && req.msg.body.head.webrtc !== undefined && req.msg.body.head.webrtc !== null) {
-    // Video calls need ICE servers, which are not configured.
-    return t.cat === 'p2p' ? 'notImplemented' : 'permissionDenied';
   }
   return null;
 }

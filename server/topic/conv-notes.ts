@@ -5,6 +5,7 @@ import type { InfoMsg } from '../../src/wire/server-messages.js';
 import type { Request } from '../request/request.js';
 import type { ConvTopic } from './conversation.js';
 import { pushForRead } from './conv-push.js';
+import { handleCallNote } from './conv-calls.js';
 
 /**
  * `{note}` on a conversation: typing (`kp`, `kpa`, `kpv`) needs W; receipts (`recv`, `read`)
@@ -37,7 +38,7 @@ export async function handleNote(t: ConvTopic, req: Request<NoteMsg>): Promise<v
       if ((mode & MODE_READ) === 0) return;
       break;
     case 'call':
-      // Calls need ICE servers, which are not configured: there is no call to report on.
+      await handleCallNote(t, req);
       return;
     case 'data':
       if (!pud || pud.deleted) return;

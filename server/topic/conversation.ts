@@ -9,6 +9,7 @@ import type { Topic as StoredTopic } from '../store/contract/types.js';
 import type { Client } from '../request/client.js';
 import { handleConvGet, handleConvSet, replyConvGets } from './conv-meta.js';
 import { handleNote } from './conv-notes.js';
+import { callOnUnload, callPartyLeft, type ActiveCall } from './conv-calls.js';
 import { deleteMessages, flushPublished, type PendingPub } from './conv-messages.js';
 import { deleteConversation, deleteSubscription, leaveAndUnsubscribe } from './conv-leave.js';
 import { sendSubNotifications, subscribeConv, type SubFlags } from './conv-subscribe.js';
@@ -29,6 +30,8 @@ export abstract class ConvTopic extends Topic {
   /** The topic is being deleted: new requests are refused. */
   deleted = false;
   aux: Record<string, unknown> | null = null;
+  /** p2p: the call ringing or on, if any. */
+  call: ActiveCall | null = null;
   /** A group told its members it is online (first foreground session). */
   announcedOnline = false;
   /** What creating the topic means for the subscription that caused it. */
@@ -193,6 +196,13 @@ export abstract class ConvTopic extends Topic {
     if (gone) {
       this.afterDetach(gone);
     }
+  }
+
+  /** A session on the call that leaves the topic ends the call. */
+  override removeSession(sess: Client): Readonly<PerSession> | null {
+    const gone = super.removeSession(sess);
+    if (gone && this.call) callPartyLeft(this, sess.sid);
+    return gone;
   }
 
   /** A background session came to the foreground: on a group, its user comes online there. */
@@ -411,6 +421,7 @@ export abstract class ConvTopic extends Topic {
   }
 
   protected async onUnload(reason: UnloadReason, skipSid?: string): Promise<void> {
+    await callOnUnload(this, reason === 'deleted');
     if (reason === 'idle' && this.cat === 'grp') {
       // Nobody is attached: members' me hear the group is offline.
       this.presSubsOffline('off', {}, {}, false);

@@ -6,6 +6,7 @@ import type { Logger } from '../log/log.js';
 import type { Plugins } from '../plugins/plugins.js';
 import type { Push } from '../push/push.js';
 import type { Store } from '../store/store.js';
+import type { CallSettings } from '../calls/settings.js';
 import type { CredValidator } from '../validate/validator.js';
 import type { Routed } from './routed.js';
 import type { Topic } from './topic.js';
@@ -43,5 +44,7 @@ export interface TopicEnv {
   readonly tags: TagPolicy;
   /** Default p2p access: JRWPA, or JRWPAD with `p2p_delete_enabled`. */
   readonly p2pMode: number;
+  /** Audio and video calls in p2p topics; null when they are off (`webrtc.enabled`). */
+  readonly calls: CallSettings | null;
   readonly host: TopicHost;
 }

@@ -216,6 +216,11 @@ export abstract class Topic {
     }, () => `unload (${reason})`);
   }
 
+  /** Work the topic starts itself (a timer's) runs in its inbox, in turn with requests. */
+  enqueue(task: () => Promise<void> | void, label: string): void {
+    void this.queue.push(task, label);
+  }
+
   /** The operation running in the inbox now, and how many wait behind it. */
   busy(): { running: RunningTask | null; queued: number } {
     const running = this.queue.running;

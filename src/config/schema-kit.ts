@@ -154,6 +154,19 @@ export function obj<S extends Shape>(shape: S): Node<ObjOf<S>> {
   };
 }
 
+/**
+ * `node`, but a missing value (the whole key absent) stands for `missing`: a section whose
+ * defaults differ from those of the same section given with some keys left out.
+ */
+export function whenMissing<T>(node: Node<T>, missing: unknown): Node<T> {
+  return {
+    expected: node.expected,
+    parse(value, path) {
+      return node.parse(value === undefined || value === null ? missing : value, path);
+    },
+  };
+}
+
 /** A map from free-form keys to values of one kind. */
 export function record<T>(item: Node<T>, def: Record<string, T> = {}): Node<Record<string, T>> {
   return {

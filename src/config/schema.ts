@@ -1,5 +1,5 @@
 import { decodeKey, isBase64, TOKEN_KEY_BYTES, UID_KEY_BYTES } from '../model/secret-keys.js';
-import { arr, bool, int, nullable, obj, oneOf, optStr, raw, record, str, type Infer } from './schema-kit.js';
+import { arr, bool, int, nullable, obj, oneOf, optStr, raw, record, str, whenMissing, type Infer } from './schema-kit.js';
 
 /**
  * The configuration schema: the keys of the reference server's `tinode.conf`, with its shipped
@@ -51,6 +51,17 @@ const httpsUrl = (v: string): string | null => {
     return 'the value is not a URL';
   }
 };
+
+/** A STUN or TURN server URL, as RTCPeerConnection takes it. */
+const iceUrl = (v: string): string | null => (/^(stuns?|turns?):[^\s]+$/i.test(v) ? null : 'the value is not a STUN or TURN URL');
+
+/** One ICE server of `webrtc.ice_servers`, with the reference's keys. */
+export const iceServer = obj({
+  urls: arr(str('', iceUrl, 'a URL such as "stun:stun.example.com:3478" or "turn:turn.example.com:3478?transport=udp"')),
+  username: str(''),
+  credential: str(''),
+  credential_type: str(''),
+});
 
 /** Default public demo salt: makes the demo key `AQEAAAABAAD_rAp4DJh05a1HAwFT3A6K` valid. */
 export const DEMO_API_KEY_SALT = 'T713/rYYgW7g4m3vG6zGRh7+FM1t0T8j13koXScOAj4=';
@@ -234,7 +245,24 @@ export const configSchema = obj({
     max_json_depth: int(64, 8, 10_000),
   }),
   push: arr(obj({ name: str(''), config: raw({}) })),
-  webrtc: raw({ enabled: false }),
+  /**
+   * Audio and video calls in p2p topics (the reference's keys). A `webrtc` section without
+   * `enabled: true` turns them off, as the reference does; with no section at all they are on
+   * (what `tinode serve` does out of the box): with no ICE servers, the peers connect directly,
+   * which works on one machine or a LAN.
+   */
+  webrtc: whenMissing(
+    obj({
+      enabled: bool(false),
+      /** Seconds a call may ring unanswered before it ends as missed; 0: the default, 30. */
+      call_establishment_timeout: int(30, 0, 3600),
+      /** STUN and TURN servers handed to clients in `{hi}` (`iceServers`). */
+      ice_servers: arr(iceServer),
+      /** A JSON file holding the same list (read when `ice_servers` is empty). */
+      ice_servers_file: str(''),
+    }),
+    { enabled: true },
+  ),
   /**
    * Clustering, as the reference configures it (`self`, `nodes`, `failover`), with NATS as the
    * transport between the nodes (`nats_url`, credentials optional). `self` empty: standalone.

@@ -46,8 +46,8 @@ export interface SlotEnv {
 }
 
 /**
- * 5xx answers that are part of the protocol, as in the reference: 501 (calls without ICE
- * servers, schemes the store does not support), 503 (a topic being deleted or unloaded) and
+ * 5xx answers that are part of the protocol, as in the reference: 501 (calls turned off,
+ * schemes the store does not support), 503 (a topic being deleted or unloaded) and
  * 505 (a client version it does not speak). Any other 5xx is a server failure.
  */
 const PROTOCOL_5XX = new Set([501, 503, 505]);

@@ -150,6 +150,7 @@ export async function openTopicHarness(opts: HarnessOptions = {}): Promise<Topic
         limits: LIMITS,
         tags: { immutable: new Set(), masked: new Set(), alias: '' },
         p2pMode: MODE_CP2P,
+        calls: null,
       },
       // Topics stay loaded through a test: unloading is not what these tests are about.
       3_600_000,
