@@ -164,8 +164,7 @@ describe.skipIf(!haveChromium)('a video call in TinodeWeb', () => {
 
   it('alice calls bob, bob accepts, both connect and see each other, alice hangs up, both chats show the finished call', async () => {
     try {
-      const alice = await openAs('alice');
-      const bob = await openAs('bob');
+      const [alice, bob] = await Promise.all([openAs('alice'), openAs('bob')]);
 
       // The server offers calls: {hi} carries iceServers (an empty list: no ICE servers configured).
       const hiParams = received(alice)
@@ -281,7 +280,8 @@ describe.skipIf(!haveChromium)('a video call in TinodeWeb', () => {
         const heads = stored.map((d) => ({ seq: d.seq, head: (d.head ?? {}) as Record<string, unknown> }));
         const started = heads.find((d) => d.seq === seq);
         expect(started?.head.webrtc, `the call message ${seq}: ${JSON.stringify(heads)}`).toBe('started');
-        const versions = heads.filter((d) => d.head.replace === `:${seq}`);
+        // (The server sends a topic's messages newest first.)
+        const versions = heads.filter((d) => d.head.replace === `:${seq}`).sort((a, b) => Number(a.seq) - Number(b.seq));
         expect(
           versions.map((d) => d.head.webrtc),
           `replacements of :${seq}`,
