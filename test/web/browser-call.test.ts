@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * Without Chromium the test is skipped with a message, except in CI (env `CI` set). The
  * screenshot (both pages side by side, during the call) goes to test/web/out/tinodeweb-call.png,
  * or to the file `TINODE_SCREENSHOT_CALL` names (docs/tinodeweb-call.png for the README's). On a
- * failure the test prints the call's websocket frames of both pages.
+ * failure the test prints the call's websocket frames of both pages and takes a screenshot of each
+ * and writes all its frames (test/web/out/call-failure-<user>.png, .frames).
  */
 warnIfNoChromium();
 
@@ -134,7 +135,9 @@ describe.skipIf(!haveChromium)('a video call in TinodeWeb', () => {
     await up.page.locator('.contact-box .contact-title', { hasText: title }).click();
     await up.page.locator('#topic-caption-panel #topic-title', { hasText: title }).waitFor({ timeout: 10_000 });
     await up.page.locator('#send-message-input').waitFor({ timeout: 10_000 });
-    await expect.poll(() => up.page.locator('#scroller li.left, #scroller li.right').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => up.page.locator('#scroller li.left, #scroller li.right').count(), { timeout: 10_000, message: `${up.user}'s chat with ${title} shows its history` })
+      .toBeGreaterThan(0);
   }
 
   /** The frames that make up the call (and the `{hi}` answer that enables it), for a failure report. */
@@ -332,6 +335,9 @@ describe.skipIf(!haveChromium)('a video call in TinodeWeb', () => {
     } catch (e) {
       console.error(`the call's websocket frames:\n${opened.map(callFrames).join('\n')}`);
       for (const up of opened) {
+        mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+        await up.page.screenshot({ path: join(import.meta.dirname, 'out', `call-failure-${up.user}.png`) }).catch(() => undefined);
+        writeFileSync(join(import.meta.dirname, 'out', `call-failure-${up.user}.frames`), up.frames.map((f) => `${f.ms} ${f.dir} ${f.text}\n`).join(''));
         console.error(`${up.user}'s peer connections: ${JSON.stringify(await peerConnections(up).catch(() => 'n/a'))}; errors: ${JSON.stringify(up.errors)}; CSP: ${JSON.stringify(up.violations)}`);
       }
       throw e;
