@@ -28,7 +28,7 @@ interface User {
   c: SdkClient;
   uid: string;
   node: string;
-  log: { data?: Rec; pres?: Rec; ctrl?: Rec }[];
+  log: { data?: Rec; pres?: Rec; ctrl?: Rec; info?: Rec }[];
 }
 
 describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster of three nodes on %s', (kind) => {
@@ -218,6 +218,45 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
     for (const [t, at] of where) expect(at, t).toEqual([ring.get(t)]);
     const p2pName = [...where.keys()].find((t) => t.startsWith('p2p'));
     expect(p2pName).toBeDefined();
+  }, 60_000);
+
+  it('relays a call between users on two nodes: ring, accept, offer and answer, hang-up, recorded once', async () => {
+    const alice = await login('alice', 'one');
+    const bob = await login('bob', 'two');
+    // Bob's phone, on the third node, looks at his contacts only.
+    const phone = await login('bob', 'three');
+    await phone.c.getMeTopic().subscribe();
+    const ab = alice.c.getTopic(bob.uid);
+    await ab.subscribe();
+    const ba = bob.c.getTopic(alice.uid);
+    await ba.subscribe();
+    const call = (t: SdkTopic, evt: string, seq: number, payload?: unknown) => (t as unknown as { videoCall(e: string, s: number, p?: unknown): void }).videoCall(evt, seq, payload);
+    const infoOf = (u: User, event: string) => u.log.flatMap((p) => (p.info?.what === 'call' && p.info.event === event ? [p.info] : []));
+    const recordsOf = (u: User, topic: string, seq: number) => dataOf(u, topic).flatMap((d) => ((d.head as Rec | undefined)?.replace === `:${seq}` ? [String((d.head as Rec).webrtc)] : []));
+
+    const pub = ab.createMessage({ txt: ' ', fmt: [{ at: 0, len: 1, key: 0 }], ent: [{ tp: 'VC', data: {} }] }, false);
+    pub.head = { ...(pub.head as Rec), webrtc: 'started' };
+    const ctrl = await ab.publishMessage(pub);
+    expect(ctrl?.code).toBe(202);
+    const seq = Number(ctrl?.params?.seq);
+    await until(() => dataOf(bob, alice.uid).some((d) => d.seq === seq), 5000, 'bob to get the call');
+    call(ba, 'ringing', seq);
+    await until(() => infoOf(alice, 'ringing').length === 1, 5000, 'alice to hear it ring');
+    call(ba, 'accept', seq);
+    await until(() => infoOf(alice, 'accept').length === 1, 5000, 'alice to hear the accept');
+    await until(() => infoOf(phone, 'accept').length === 1, 5000, "bob's phone to hear he accepted");
+    call(ab, 'offer', seq, { type: 'offer', sdp: 'o' });
+    await until(() => infoOf(bob, 'offer').length === 1, 5000, 'bob to get the offer');
+    expect(infoOf(bob, 'offer')[0]).toEqual({ topic: alice.uid, from: alice.uid, what: 'call', event: 'offer', seq, payload: { type: 'offer', sdp: 'o' } });
+    call(ba, 'answer', seq, { type: 'answer', sdp: 'a' });
+    await until(() => infoOf(alice, 'answer').length === 1, 5000, 'alice to get the answer');
+    call(ab, 'hang-up', seq);
+    for (const [u, topic] of [[alice, bob.uid], [bob, alice.uid]] as const) {
+      await until(() => recordsOf(u, topic, seq).includes('finished'), 5000, `${u.node} to see the call finished`);
+      expect(recordsOf(u, topic, seq)).toEqual(['accepted', 'finished']);
+    }
+    await until(() => infoOf(phone, 'hang-up').length === 1, 5000, "bob's phone to hear the hang-up");
+    expect(infoOf(phone, 'offer')).toEqual([]);
   }, 60_000);
 
   it('serves a group of 300 members spread over the three nodes: every message once, in order, at every member', async () => {
