@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, naturalWidth, pngImage, warnIfNoChromium } from '../helpers/browser.js';
+import { haveChromium, launchChromium, naturalWidth, pngImage, warnIfNoChromium, watchPolicy } from '../helpers/browser.js';
 import { connectSdk, DEMO_KEY, until, type SdkClient, type SdkMessage, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -23,22 +23,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 warnIfNoChromium();
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/**
- * Collects what the page's Content-Security-Policy blocks: `securitypolicyviolation` events and
- * the console's "Refused to …" reports. The test fails on any.
- */
-async function watchPolicy(page: Page): Promise<string[]> {
-  const violations: string[] = [];
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) violations.push(`console: ${m.text()}`);
-  });
-  await page.exposeFunction('reportPolicyViolation', (v: string) => violations.push(v));
-  await page.addInitScript({
-    content: `document.addEventListener('securitypolicyviolation', (e) => window.reportPolicyViolation(e.effectiveDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
-  });
-  return violations;
-}
 
 const SCREENSHOT = process.env.TINODE_SCREENSHOT ? resolve(ROOT, process.env.TINODE_SCREENSHOT) : join(import.meta.dirname, 'out', 'tinodeweb-chat.png');
 
