@@ -127,3 +127,15 @@ export async function liveSessions(ws: string): Promise<number> {
     return -1;
   }
 }
+
+/** A node's readiness at its `/readyz`: `ready`, or what it says is wrong (`cluster: writes failing`). */
+export async function readiness(ws: string): Promise<string> {
+  try {
+    const res = await fetch(`http://${ws}/readyz`, { signal: AbortSignal.timeout(10_000) });
+    if (res.ok) return 'ready';
+    const body = (await res.json()) as Record<string, unknown>;
+    return `not ready (${Object.entries(body).filter(([k, v]) => k !== 'status' && v !== 'ok').map(([k, v]) => `${k}: ${String(v)}`).join(', ') || res.status})`;
+  } catch (err) {
+    return `no answer (${(err as Error).message})`;
+  }
+}

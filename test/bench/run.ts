@@ -95,6 +95,9 @@ async function main(): Promise<number> {
         try {
           const r = await SCENARIO_FNS[scenario]({ opts, data, target, transport, pool, log });
           results.push(r);
+          // A cluster's membership changes during the scenario (a node counted gone under load, back again).
+          const changes = kind === 'cluster' ? target.log.filter((l) => /cluster: (joined|left|not ready|ready again)/.test(l)) : [];
+          if (changes.length > 0) log(`  membership changes (${changes.length}):\n    ${changes.slice(-12).join('\n    ')}`);
           if (r.errors.length > 0) {
             log(`  errors: ${r.errors.join('; ')}`);
             if (target.log.length > 0) log(`  ${kind} log (last lines):\n    ${target.log.slice(-12).join('\n    ')}`);
