@@ -117,14 +117,17 @@ export async function startCluster(n: number, natsUrl: string, failover: Failove
   };
 }
 
-/** The number of live sessions a node reports at /debug/vars (its expvar), or -1. */
-export async function liveSessions(ws: string): Promise<number> {
+/** What a node reports at /debug/vars (its expvar): live sessions and the JS heap in use (bytes); -1 when it does not answer. */
+export async function nodeVars(ws: string): Promise<{ live: number; heap: number }> {
   try {
     const res = await fetch(`http://${ws}/debug/vars`, { signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as { LiveSessions?: unknown };
-    return typeof body.LiveSessions === 'number' ? body.LiveSessions : -1;
+    const body = (await res.json()) as { LiveSessions?: unknown; memstats?: { HeapAlloc?: unknown } };
+    return {
+      live: typeof body.LiveSessions === 'number' ? body.LiveSessions : -1,
+      heap: typeof body.memstats?.HeapAlloc === 'number' ? body.memstats.HeapAlloc : -1,
+    };
   } catch {
-    return -1;
+    return { live: -1, heap: -1 };
   }
 }
 

@@ -2,7 +2,7 @@ import { Histogram } from './histogram.js';
 import type { Options, ScenarioName } from './options.js';
 import { now, type LoadReport, type OpenResult, type PublisherSpec, type ReaderSpec, type SessionSpec, type Target, type Transport } from './protocol.js';
 import type { BenchData } from './setup.js';
-import { liveSessions, readiness } from './cluster.js';
+import { nodeVars, readiness } from './cluster.js';
 import { cpuSeconds, memory, openFiles, waitIdle, type RunningTarget, type TargetKind } from './targets.js';
 import { WorkerPool } from './workers.js';
 
@@ -147,8 +147,8 @@ export async function sessionsScenario(ctx: Ctx): Promise<ScenarioResult> {
 
 /** Per node: the sessions it says it holds (its expvar LiveSessions), its RSS and open files. */
 async function nodeFigures(t: RunningTarget): Promise<{ line: string; figures: Figure[] }> {
-  const nodes = await Promise.all(t.nodes.map(async (n) => ({ live: await liveSessions(n.ws), ready: await readiness(n.ws), rss: memory(n.pid).rss / MiB, fds: openFiles(n.pid) })));
-  const line = nodes.map((x, i) => `#${i + 1} ${x.live} sessions, ${x.fds} fds, ${x.rss.toFixed(0)} MiB, ${x.ready}`).join('; ');
+  const nodes = await Promise.all(t.nodes.map(async (n) => ({ ...(await nodeVars(n.ws)), ready: await readiness(n.ws), rss: memory(n.pid).rss / MiB, fds: openFiles(n.pid) })));
+  const line = nodes.map((x, i) => `#${i + 1} ${x.live} sessions, ${x.fds} fds, ${x.rss.toFixed(0)} MiB (heap ${(x.heap / MiB).toFixed(0)} MiB), ${x.ready}`).join('; ');
   const lives = nodes.map((x) => x.live);
   return {
     line,
