@@ -48,7 +48,7 @@ import type { HttpReplies } from './transport/types.js';
 import { WebsocketTransport } from './transport/websocket.js';
 import { EmailValidator, TelValidator, type EmailConfig, type TelConfig } from './validate/validators.js';
 import { loadWebApp } from './web/webapp.js';
-import { callSettings, type CallSettings } from './calls/settings.js';
+import { callSettings, describeCalls, type CallSettings } from './calls/settings.js';
 
 /**
  * The composition root: builds every part of the server from the config and starts listening.
@@ -454,12 +454,7 @@ export async function startServer(config: TinodeConfig, opts: ServerOptions): Pr
   if (webApp) {
     log.info(`web client: TinodeWeb ${webApp.version} at ${config.static_mount} (turn off with --no-webapp or "webapp": false)`);
   }
-  if (calls) {
-    const ice = calls.iceServers.length;
-    log.info(`calls: on, ringing up to ${calls.timeoutSeconds} s, ${ice > 0 ? `${ice} ICE server(s)` : 'no ICE servers (peers connect directly: one machine or a LAN; set webrtc.ice_servers for calls across NATs)'}`);
-  } else {
-    log.info('calls: off (webrtc.enabled)');
-  }
+  log.info(describeCalls(calls));
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {

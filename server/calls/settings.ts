@@ -42,6 +42,14 @@ export function callSettings(conf: TinodeConfig['webrtc']): CallSettings | null 
   };
 }
 
+/** The log line saying whether calls are on, and how. */
+export function describeCalls(calls: CallSettings | null): string {
+  if (!calls) return 'calls: off (webrtc.enabled)';
+  const ice = calls.iceServers.length;
+  const servers = ice > 0 ? `${ice} ICE server(s)` : 'no ICE servers (peers connect directly: one machine or a LAN; set webrtc.ice_servers for calls across NATs)';
+  return `calls: on, ringing up to ${calls.timeoutSeconds} s, ${servers}`;
+}
+
 function wireIceServer(s: Infer<typeof iceServer>): IceServer {
   const out: IceServer = { urls: s.urls };
   if (s.username) out.username = s.username;

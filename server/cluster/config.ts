@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator } from '@nats-io/transport-node';
 import { ConfigError } from '../../src/config/errors.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
 
@@ -18,15 +20,18 @@ export interface ClusterSettings {
   readonly heartbeatMs: number;
   /** How long a node may stay silent before it counts as gone: heartbeat × node_fail_after. */
   readonly failAfterMs: number;
-  readonly nats: {
-    readonly servers: readonly string[];
-    readonly user?: string;
-    readonly password?: string;
-    readonly token?: string;
-    readonly credsFile?: string;
-    /** Prefix of subjects and the key-value bucket. */
-    readonly prefix: string;
-  };
+  readonly nats: NatsLink;
+}
+
+/** How a node (or `tinode cluster status`) reaches the cluster's NATS. */
+export interface NatsLink {
+  readonly servers: readonly string[];
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+  readonly credsFile?: string;
+  /** Prefix of subjects and the key-value bucket. */
+  readonly prefix: string;
 }
 
 /** Most nodes the id generator's 10 bits of worker id can tell apart. */
@@ -78,6 +83,22 @@ export function resolveCluster(config: TinodeConfig, selfFlag?: string): Cluster
       '"mysql" or "postgres" (tinode serve --db mysql://... or postgres://...)',
     );
   }
+  const sorted = [...names].sort();
+  const fo = cc.failover;
+  return {
+    self,
+    nodes: sorted,
+    workerId: sorted.indexOf(self) + 1,
+    failover: fo.enabled,
+    heartbeatMs: fo.heartbeat,
+    failAfterMs: fo.heartbeat * fo.node_fail_after,
+    nats: natsLink(config),
+  };
+}
+
+/** The NATS servers and credentials of `cluster_config`, checked; a {@link ConfigError} names the key. */
+export function natsLink(config: TinodeConfig): NatsLink {
+  const cc = config.cluster_config;
   const servers = cc.nats_url
     .split(',')
     .map((s) => s.trim())
@@ -90,22 +111,22 @@ export function resolveCluster(config: TinodeConfig, selfFlag?: string): Cluster
       throw new ConfigError('cluster_config.nats_url', `"${url}" is not a NATS server URL`, 'URLs such as "nats://host:4222", comma-separated');
     }
   }
-  const sorted = [...names].sort();
-  const fo = cc.failover;
   return {
-    self,
-    nodes: sorted,
-    workerId: sorted.indexOf(self) + 1,
-    failover: fo.enabled,
-    heartbeatMs: fo.heartbeat,
-    failAfterMs: fo.heartbeat * fo.node_fail_after,
-    nats: {
-      servers,
-      ...(cc.nats_user ? { user: cc.nats_user } : {}),
-      ...(cc.nats_password ? { password: cc.nats_password } : {}),
-      ...(cc.nats_token ? { token: cc.nats_token } : {}),
-      ...(cc.nats_creds_file ? { credsFile: cc.nats_creds_file } : {}),
-      prefix: cc.nats_prefix,
-    },
+    servers,
+    ...(cc.nats_user ? { user: cc.nats_user } : {}),
+    ...(cc.nats_password ? { password: cc.nats_password } : {}),
+    ...(cc.nats_token ? { token: cc.nats_token } : {}),
+    ...(cc.nats_creds_file ? { credsFile: cc.nats_creds_file } : {}),
+    prefix: cc.nats_prefix,
+  };
+}
+
+/** NATS connection options for a link: servers and credentials (the caller adds its own). */
+export function natsAuth(link: NatsLink): { servers: string[]; user?: string; pass?: string; token?: string; authenticator?: ReturnType<typeof credsAuthenticator> } {
+  return {
+    servers: [...link.servers],
+    ...(link.user ? { user: link.user, pass: link.password ?? '' } : {}),
+    ...(link.token ? { token: link.token } : {}),
+    ...(link.credsFile ? { authenticator: credsAuthenticator(readFileSync(link.credsFile)) } : {}),
   };
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
-import type { ClusterSettings } from './config.js';
+import { natsAuth, type ClusterSettings } from './config.js';
 
 /**
  * Who is in the cluster, kept in a JetStream key-value bucket on NATS (`<prefix>_cluster`): each
@@ -100,11 +99,8 @@ export class Membership {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers: [...s.nats.servers],
+        ...natsAuth(s.nats),
         name: `tinode ${s.self}`,
-        ...(s.nats.user ? { user: s.nats.user, pass: s.nats.password ?? '' } : {}),
-        ...(s.nats.token ? { token: s.nats.token } : {}),
-        ...(s.nats.credsFile ? { authenticator: credsAuthenticator(readFileSync(s.nats.credsFile)) } : {}),
         maxReconnectAttempts: -1,
         reconnectTimeWait: Math.min(1000, s.heartbeatMs * 2),
         // A link that goes quiet is noticed within the time a node may stay silent.

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { ConfigError } from '../../src/config/errors.js';
 import type { TinodeConfig } from '../../src/config/schema.js';
 import type { MemberRecord } from './membership.js';
+import { natsAuth, natsLink } from './config.js';
 
 /** A node of the cluster as `tinode cluster status` shows it. */
 export interface NodeStatus {
@@ -23,25 +22,16 @@ export interface NodeStatus {
  */
 export async function readClusterStatus(config: TinodeConfig): Promise<NodeStatus[]> {
   const cc = config.cluster_config;
-  const servers = cc.nats_url
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (servers.length === 0) {
-    throw new ConfigError('cluster_config.nats_url', 'no NATS server', 'the URLs the nodes use, such as "nats://127.0.0.1:4222"');
-  }
+  const link = natsLink(config);
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers,
+      ...natsAuth(link),
       name: 'tinode cluster status',
-      ...(cc.nats_user ? { user: cc.nats_user, pass: cc.nats_password } : {}),
-      ...(cc.nats_token ? { token: cc.nats_token } : {}),
-      ...(cc.nats_creds_file ? { authenticator: credsAuthenticator(readFileSync(cc.nats_creds_file)) } : {}),
       timeout: 5000,
     });
   } catch (err) {
-    throw new Error(`cannot reach NATS at ${servers.join(', ')} (cluster_config.nats_url): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach NATS at ${link.servers.join(', ')} (cluster_config.nats_url): ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
     const bucket = `${cc.nats_prefix}_cluster`;

@@ -186,3 +186,34 @@ export async function until(check: () => boolean, ms = 3000, what = 'condition')
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A packet from the server as an SDK client's `onMessage` hands it over. */
+export interface SdkPacket {
+  ctrl?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+  pres?: Record<string, unknown>;
+  info?: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+/** A logged-in SDK client and every packet the server sent it since the login. */
+export interface RecordedUser {
+  c: SdkClient;
+  uid: string;
+  log: SdkPacket[];
+}
+
+/** The requests an SDK client has in flight (its own, sent on some `{pres}`, included). */
+export function pendingRequests(c: SdkClient): number {
+  return Object.keys((c as unknown as { _pendingPromises: Record<string, unknown> })._pendingPromises).length;
+}
+
+/**
+ * Waits until the clients have had nothing from the server for `quietMs` (`lastPacketAt` says
+ * when the last packet came) and have no requests in flight. The SDK sends requests of its own on
+ * some `{pres}` (to fetch a new contact, say); closing a connection under them rejects promises
+ * nobody catches.
+ */
+export async function settleClients(clients: readonly SdkClient[], lastPacketAt: () => number, quietMs = 150, ms = 5000): Promise<void> {
+  await until(() => Date.now() - lastPacketAt() > quietMs && clients.every((c) => !c.isConnected() || pendingRequests(c) === 0), ms, 'the clients to settle');
+}

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFcm } from '../helpers/fake-fcm.js';
 import { RawClient } from '../helpers/raw.js';
 import { p2pName, parseUserId } from '../../src/model/uid.js';
-import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
+import { connectSdk, settleClients, until, type RecordedUser, type SdkClient, type SdkPacket, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -22,20 +22,7 @@ const ICE = [
 ];
 
 type Rec = Record<string, unknown>;
-interface Packet {
-  ctrl?: Rec;
-  data?: Rec;
-  pres?: Rec;
-  info?: Rec;
-  meta?: Rec;
-}
-
-/** A logged-in SDK client and every packet the server sent it since the login. */
-interface User {
-  c: SdkClient;
-  uid: string;
-  log: Packet[];
-}
+type User = RecordedUser;
 
 let srv: TestServer;
 let fcm: FakeFcm;
@@ -56,14 +43,9 @@ afterEach(async () => {
 /** When the last packet reached any client. */
 let lastPacketAt = 0;
 
-/**
- * Waits until the clients have had nothing from the server for a moment and have no requests in
- * flight: the SDK asks things of its own on some `{pres}`, and closing under them rejects
- * promises nobody catches.
- */
-async function settle(): Promise<void> {
-  const pending = (c: SdkClient): number => Object.keys((c as unknown as { _pendingPromises: Record<string, unknown> })._pendingPromises).length;
-  await until(() => Date.now() - lastPacketAt > 150 && opened.every((c) => !c.isConnected() || pending(c) === 0), 5000, 'the clients to settle');
+/** Waits until the clients are quiet, with no request in flight. */
+function settle(): Promise<void> {
+  return settleClients(opened, () => lastPacketAt);
 }
 
 afterAll(async () => {
@@ -74,10 +56,10 @@ afterAll(async () => {
 async function login(name: string, host = srv.host): Promise<User> {
   const c = await connectSdk(host, 'ws');
   opened.push(c);
-  const log: Packet[] = [];
+  const log: SdkPacket[] = [];
   c.onMessage = (pkt) => {
     lastPacketAt = Date.now();
-    log.push(pkt as Packet);
+    log.push(pkt as SdkPacket);
   };
   const ctrl = await c.loginBasic(name, `${name}123`);
   expect(ctrl.code).toBe(200);

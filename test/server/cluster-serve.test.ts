@@ -8,7 +8,7 @@ import { runTinode } from '../helpers/cli.js';
 import { FAIL_AFTER, HEARTBEAT, natsForTests, until as untilCluster } from '../helpers/cluster.js';
 import { newTestDb, testDbKinds, type TestDb } from '../helpers/databases.js';
 import { TestNats } from '../helpers/nats.js';
-import { connectSdk, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
+import { connectSdk, settleClients, until, type SdkClient, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { nodeClient } from '../helpers/grpc.js';
 import { listenPlugin, pluginService } from '../helpers/plugin-server.js';
@@ -80,8 +80,7 @@ describe.skipIf(!natsForTests() || shared.length === 0).each(shared)('a cluster 
 
   afterAll(async () => {
     // The SDK asks for what it hears of (new members): closing under those requests rejects them.
-    const pending = (c: SdkClient): number => Object.keys((c as unknown as { _pendingPromises: Record<string, unknown> })._pendingPromises).length;
-    await until(() => Date.now() - lastPacketAt > 500 && open.every((c) => !c.isConnected() || pending(c) === 0), 20_000, 'the clients to settle').catch(() => undefined);
+    await settleClients(open, () => lastPacketAt, 500, 20_000).catch(() => undefined);
     for (const c of open) if (c.isConnected()) c.disconnect();
     for (const c of rawOpen) c.ws.terminate();
     for (const n of nodes.values()) await n.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRoot } from '../../server/store/init/root.js';
-import { connectSdk, until, type SdkAccessMode, type SdkClient, type SdkMessage, type SdkTopic } from '../helpers/sdk.js';
+import { connectSdk, settleClients, until, type RecordedUser, type SdkAccessMode, type SdkClient, type SdkMessage, type SdkPacket, type SdkTopic } from '../helpers/sdk.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -32,39 +32,21 @@ afterAll(async () => {
 /** When the last packet from the server reached any client. */
 let lastPacketAt = 0;
 
-/**
- * Waits until the clients have had nothing from the server for a moment and have no requests in
- * flight. The SDK sends requests of its own on some {pres} (to fetch a new contact, say); closing
- * a connection under them rejects promises nobody catches.
- */
-async function settle(...clients: SdkClient[]): Promise<void> {
-  const pending = (c: SdkClient): number => Object.keys((c as unknown as { _pendingPromises: Record<string, unknown> })._pendingPromises).length;
-  await until(() => Date.now() - lastPacketAt > 150 && clients.every((c) => !c.isConnected() || pending(c) === 0), 5000, 'the clients to settle');
+/** Waits until the clients are quiet, with no request in flight. */
+function settle(...clients: SdkClient[]): Promise<void> {
+  return settleClients(clients, () => lastPacketAt);
 }
 
 type Rec = Record<string, unknown>;
-interface Packet {
-  ctrl?: Rec;
-  data?: Rec;
-  pres?: Rec;
-  info?: Rec;
-  meta?: Rec;
-}
-
-/** A logged-in SDK client and every packet the server has sent it since the login. */
-interface User {
-  c: SdkClient;
-  uid: string;
-  log: Packet[];
-}
+type User = RecordedUser;
 
 async function login(name: string, transport: 'ws' | 'lp'): Promise<User> {
   const c = await connectSdk(srv.host, transport);
   open.push(c);
-  const log: Packet[] = [];
+  const log: SdkPacket[] = [];
   c.onMessage = (pkt) => {
     lastPacketAt = Date.now();
-    log.push(pkt as Packet);
+    log.push(pkt as SdkPacket);
   };
   const ctrl = await c.loginBasic(name, `${name}123`);
   expect(ctrl.code).toBe(200);
@@ -692,7 +674,7 @@ describe('sys and slf', () => {
     const root = await connectSdk(srv.host, 'lp');
     open.push(root);
     const rootUser: User = { c: root, uid: '', log: [] };
-    root.onMessage = (pkt) => rootUser.log.push(pkt as Packet);
+    root.onMessage = (pkt) => rootUser.log.push(pkt as SdkPacket);
     expect((await root.loginBasic(rootLogin, password)).code).toBe(200);
     const sys = root.getTopic('sys');
     expect((await sys.subscribe(sys.startMetaQuery().withLaterData(10).build())).code).toBe(200);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCluster } from '../../../server/cluster/config.js';
-import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { configError } from '../../helpers/config-error.js';
 
 const NODES = [
   { name: 'one', addr: 'localhost:12001' },
@@ -13,15 +13,6 @@ function config(cluster: Record<string, unknown>, db = 'mysql://root@127.0.0.1:3
   return loadConfig(undefined, { db, set: { cluster_config: cluster } }).config;
 }
 
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConfigError');
-}
 
 describe('cluster_config', () => {
   it('is a standalone server without a name for this node, as in the reference', () => {
@@ -43,7 +34,7 @@ describe('cluster_config', () => {
 
   it('lets --cluster-self name this node, as the reference\'s -cluster_self', () => {
     expect(resolveCluster(config({ self: 'one', nodes: NODES }), 'three')!.self).toBe('three');
-    expect(refusal(() => resolveCluster(config({ nodes: NODES }), 'four')).key).toBe('--cluster-self');
+    expect(configError(() => resolveCluster(config({ nodes: NODES }), 'four')).key).toBe('--cluster-self');
   });
 
   it('reads several NATS servers and credentials', () => {
@@ -62,15 +53,15 @@ describe('cluster_config', () => {
       [{ self: 'one', nodes: NODES, nats_url: 'http://x/y' }, 'cluster_config.nats_url', /not a NATS server URL/],
     ];
     for (const [cc, key, text] of cases) {
-      const err = refusal(() => resolveCluster(config(cc)));
+      const err = configError(() => resolveCluster(config(cc)));
       expect(err.key).toBe(key);
       expect(err.message).toMatch(text);
     }
-    expect(refusal(() => config({ self: 'one', nodes: NODES, nats_prefix: 'a.b' })).key).toBe('cluster_config.nats_prefix');
+    expect(configError(() => config({ self: 'one', nodes: NODES, nats_prefix: 'a.b' })).key).toBe('cluster_config.nats_prefix');
   });
 
   it('refuses SQLite: the nodes need one database they all reach', () => {
-    const err = refusal(() => resolveCluster(config({ self: 'one', nodes: NODES }, 'sqlite:/tmp/x.db')));
+    const err = configError(() => resolveCluster(config({ self: 'one', nodes: NODES }, 'sqlite:/tmp/x.db')));
     expect(err.key).toBe('store_config.use_adapter');
     expect(err.message).toMatch(/"mysql" or "postgres"/);
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../../src/config/db-url.js';
-import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { configError } from '../../helpers/config-error.js';
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tinode-conf-'));
@@ -13,17 +13,6 @@ function file(text: string): string {
   return path;
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      return err;
-    }
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config', () => {
   it("has the reference server's defaults", () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { callSettings } from '../../../server/calls/settings.js';
+import { configError } from '../../helpers/config-error.js';
 
 /** The `webrtc` section: on out of the box, off in a section without `enabled`, ICE servers checked. */
 
@@ -13,15 +13,6 @@ function settings(webrtc: unknown) {
   return callSettings(config.webrtc);
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function tempFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'tinode-ice-')), 'ice.json');
